@@ -1,0 +1,228 @@
+"""Export a reference model to the twinvla model contract: models/<name>/ with model.yaml,
+encoder.onnx, denoiser.onnx, tokenizer.json and fixtures/fixture.json.
+
+    python -m twinvla_tools.export --family twinvla --preset tiny --seed 0 --out models/twinvla-tiny
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import yaml
+from tokenizers import Tokenizer
+
+from . import EXPORTER_VERSION
+from .checkpoint import load_into, read_state_dict
+from .families import CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, family
+from .fixtures import make_fixture
+from .tokenizer import build_tokenizer
+
+OPSET = 18
+PARITY_TOLERANCE = 1e-4
+
+
+def default_stats(fam) -> dict:
+    """Plausible workspace statistics for models without a dataset (tests, benchmarks)."""
+    def arm(y_sign: float, mask: list[bool]) -> tuple[list[float], list[float]]:
+        lo = [0.10, 0.05 if y_sign > 0 else -0.45, 0.02] + [-1.0] * 6 + [0.0]
+        hi = [0.55, 0.45 if y_sign > 0 else -0.05, 0.40] + [1.0] * 6 + [1.0]
+        return lo, hi
+
+    def both(mask):
+        (l_lo, l_hi), (r_lo, r_hi) = arm(1, mask), arm(-1, mask)
+        return {"method": "quantile", "q01": l_lo + r_lo, "q99": l_hi + r_hi, "mask": mask + mask}
+
+    return {"state": both(fam.state_mask), "action": {**both(fam.action_mask), "clip": fam.clip_actions}}
+
+
+def stats_from_file(path: str, key: str, fam) -> dict:
+    """dataset_statistics.json: {key: {action|proprio: {q01, q99, mask, ...}}}."""
+    data = json.loads(Path(path).read_text())
+    if key not in data:
+        raise KeyError(f"{path} has no dataset {key!r}; it has {sorted(data)}")
+
+    def take(part):
+        s = data[key][part]
+        return {"method": "quantile", "q01": [float(x) for x in s["q01"]], "q99": [float(x) for x in s["q99"]],
+                "mask": [bool(x) for x in s.get("mask", [True] * len(s["q01"]))]}
+
+    return {"state": take("proprio"), "action": {**take("action"), "clip": fam.clip_actions}}
+
+
+class ManifestDumper(yaml.SafeDumper):
+    """Numeric lists on one line, strings with newlines double-quoted, no anchors."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def _seq(dumper, data):
+    flow = all(isinstance(x, (int, float, bool)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _str(dumper, data):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"' if "\n" in data else None)
+
+
+ManifestDumper.add_representer(list, _seq)
+ManifestDumper.add_representer(str, _str)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def export_graphs(model, fam, out: Path, fixture: dict) -> None:
+    enc = EncoderGraph(model).eval()
+    den = DenoiserGraph(model).eval()
+    size = model.cfg.vision.image_size
+    img = torch.zeros((1, size, size, 3), dtype=torch.uint8)
+    ids = [torch.tensor([fixture["expected"]["input_ids"][k]["data"]]) for k in fam.prompts]
+    state = torch.zeros((1, 2 * model.cfg.arm_dim))
+    enc_args = (img, img, img, *ids, state)
+    enc_inputs = [*IMAGE_INPUTS, *fam.prompts, "state"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(enc, enc_args, str(out / "encoder.onnx"), input_names=enc_inputs,
+                          output_names=list(fam.encoder_outputs), opset_version=OPSET, dynamo=False,
+                          dynamic_axes={k: {1: f"{k}_length"} for k in fam.prompts})
+        cond = model.encode(*enc_args)
+        by_name = dict(zip(fam.encoder_outputs, cond))
+        cond_in = [by_name[o] for o in fam.conditioning.values()]
+        x = torch.zeros((1, model.cfg.horizon, 2 * model.cfg.arm_dim))
+        den_inputs = ["x_t", "t", *fam.conditioning]
+        torch.onnx.export(den, (x, torch.tensor([0.5]), *cond_in), str(out / "denoiser.onnx"),
+                          input_names=den_inputs, output_names=["velocity"], opset_version=OPSET, dynamo=False,
+                          dynamic_axes={k: {0: "batch"} for k in den_inputs})
+    for name in ("encoder.onnx", "denoiser.onnx"):
+        onnx.checker.check_model(str(out / name))
+
+
+def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path) -> dict:
+    cfg = model.cfg
+    flow = fam.flow
+    layout = {"position": 3, "rotation": "rot6d", "gripper": 1}
+    return {
+        "format": "twinvla-model/1",
+        "name": name,
+        "family": fam.name,
+        "cameras": [{"role": role, "input": inp, "height": cfg.vision.image_size, "width": cfg.vision.image_size,
+                     "resize": fam.resize, "letterbox": False, "encoding": "rgb8"}
+                    for role, inp in zip(CAMERAS, IMAGE_INPUTS)],
+        "image_normalization": {"mean": list(fam.image_mean), "std": list(fam.image_std), "in_graph": True},
+        "prompt": {"tokenizer": tok_file, "max_tokens": 512,
+                   "inputs": [{"name": k, "template": v} for k, v in fam.prompts.items()]},
+        "state": {"input": "state", "arms": ["left", "right"], "layout": layout,
+                  "normalization": stats["state"]},
+        "action": {"arms": ["left", "right"], "layout": layout, "horizon": cfg.horizon, "dt": fam.dt,
+                   "normalization": stats["action"]},
+        "flow": {
+            "noise_time": flow.noise_at,
+            "steps": flow.steps,
+            "guidance": None if flow.guidance_scale is None else {
+                "scale": flow.guidance_scale, "clamp": flow.guidance_clamp,
+                "null_conditioning": dict(fam.null_conditioning or {})},
+        },
+        "graphs": {
+            "encoder": {"file": "encoder.onnx", "sha256": sha256(out / "encoder.onnx"),
+                        "inputs": [*IMAGE_INPUTS, *fam.prompts, "state"], "outputs": list(fam.encoder_outputs)},
+            "denoiser": {"file": "denoiser.onnx", "sha256": sha256(out / "denoiser.onnx"),
+                         "inputs": {"x_t": "x_t", "t": "t"}, "conditioning": dict(fam.conditioning),
+                         "output": "velocity"},
+        },
+        "provenance": {
+            "source_checkpoint": args.checkpoint,
+            "preset": args.preset,
+            "seed": args.seed,
+            "exporter_version": EXPORTER_VERSION,
+            "torch": torch.__version__.split("+")[0],
+            "opset": OPSET,
+            "tokenizer_sha256": sha256(out / tok_file),
+        },
+    }
+
+
+def verify_with_onnxruntime(out: Path, fam, fixture: dict) -> float:
+    """The exported graphs, run by onnxruntime, against the PyTorch fixture; returns the max error."""
+    import onnxruntime as ort
+    from .fixtures import VELOCITY_T
+
+    def arr(d):
+        if "base64" in d:
+            import base64
+            return np.frombuffer(base64.b64decode(d["base64"]), np.uint8).reshape(d["shape"])
+        return np.asarray(d["data"], dtype=np.float32 if d["dtype"] == "float32" else np.int64).reshape(d["shape"])
+
+    exp = fixture["expected"]
+    enc = ort.InferenceSession(str(out / "encoder.onnx"), providers=["CPUExecutionProvider"])
+    feed = {k: arr(v) for k, v in fixture["inputs"]["images"].items()}
+    feed.update({k: arr(v)[None] for k, v in exp["input_ids"].items()})
+    feed["state"] = arr(exp["state_normalized"])[None]
+    got = dict(zip(fam.encoder_outputs, enc.run(list(fam.encoder_outputs), feed)))
+    err = max(float(np.abs(got[k] - arr(v)).max()) for k, v in exp["conditioning"].items())
+    den = ort.InferenceSession(str(out / "denoiser.onnx"), providers=["CPUExecutionProvider"])
+    dfeed = {"x_t": arr(fixture["inputs"]["x_t"]), "t": np.array([VELOCITY_T], np.float32)}
+    dfeed.update({k: got[o] for k, o in fam.conditioning.items()})
+    v = den.run(["velocity"], dfeed)[0]
+    return max(err, float(np.abs(v - arr(exp["velocity"])).max()))
+
+
+def export(args) -> Path:
+    fam = family(args.family)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fixtures").mkdir(exist_ok=True)
+    if args.tokenizer:
+        tok = Tokenizer.from_file(args.tokenizer)
+    else:
+        tok = build_tokenizer()
+    tok.save(str(out / "tokenizer.json"))
+    torch.manual_seed(args.seed)
+    model = fam.build(args.preset, tok).eval()
+    if args.checkpoint:
+        report = load_into(model, read_state_dict(args.checkpoint), args.strip_prefix)
+        print(report.summary(), file=sys.stderr)
+        if not report.complete and not args.allow_partial:
+            raise SystemExit(f"checkpoint {args.checkpoint} does not match the {args.family}/{args.preset} "
+                             "architecture (see above); pass --allow-partial to export anyway")
+    stats = stats_from_file(args.stats, args.stats_key, fam) if args.stats else default_stats(fam)
+    fixture = make_fixture(model, fam, tok, stats, args.seed)
+    export_graphs(model, fam, out, fixture)
+    (out / "fixtures" / "fixture.json").write_text(json.dumps(fixture, separators=(",", ":")) + "\n")
+    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out)
+    (out / "model.yaml").write_text(
+        "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
+        + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
+    err = verify_with_onnxruntime(out, fam, fixture)
+    print(f"exported {out} ({args.family}/{args.preset}); onnxruntime vs PyTorch max abs error {err:.3g}")
+    if err > PARITY_TOLERANCE:
+        raise SystemExit(f"exported graphs differ from PyTorch by {err} > {PARITY_TOLERANCE}")
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--family", required=True, choices=["twinvla", "twinbrainvla"])
+    p.add_argument("--preset", default="tiny", choices=["tiny", "small", "published"])
+    p.add_argument("--out", required=True, help="model folder to write")
+    p.add_argument("--name", help="model name in the manifest (default: the folder's name)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random initialisation and the fixture")
+    p.add_argument("--checkpoint", help="safetensors / .pt / folder to load into the reference model")
+    p.add_argument("--strip-prefix", default="", help="prefix to remove from checkpoint names")
+    p.add_argument("--allow-partial", action="store_true", help="export even when names do not all match")
+    p.add_argument("--tokenizer", help="tokenizer.json to ship (default: the built-in test tokenizer)")
+    p.add_argument("--stats", help="dataset_statistics.json")
+    p.add_argument("--stats-key", help="dataset key inside --stats")
+    return p
+
+
+if __name__ == "__main__":
+    export(parser().parse_args())
