@@ -1,0 +1,116 @@
+/**
+ * Walks a parsed YAML document by dotted path and collects every problem instead of stopping at the
+ * first, so one run of the loader lists all that is wrong with a manifest.
+ */
+export interface FieldProblem {
+  field: string;
+  expected: string;
+  found: string;
+}
+
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+export class FieldReader {
+  readonly problems: FieldProblem[] = [];
+
+  constructor(private readonly root: unknown) {}
+
+  problem(field: string, expected: string, found: unknown): void {
+    this.problems.push({ field, expected, found: describe(found) });
+  }
+
+  get(path: string): unknown {
+    let node: unknown = this.root;
+    for (const key of path.split('.')) {
+      if (Array.isArray(node) && /^\d+$/.test(key)) node = node[Number(key)];
+      else if (node !== null && typeof node === 'object' && !Array.isArray(node)) node = (node as Record<string, unknown>)[key];
+      else return undefined;
+    }
+    return node;
+  }
+
+  string(path: string, allowed?: readonly string[]): string {
+    const v = this.get(path);
+    if (typeof v !== 'string' || v.length === 0 || (allowed && !allowed.includes(v))) {
+      this.problem(path, allowed ? `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` : 'a non-empty string', v);
+      return allowed?.[0] ?? '';
+    }
+    return v;
+  }
+
+  number(path: string, opts: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {}): number {
+    const v = this.get(path);
+    const { min, max, integer = false, exclusiveMin = false } = opts;
+    const ok = typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) &&
+      (min === undefined || (exclusiveMin ? v > min : v >= min)) && (max === undefined || v <= max);
+    if (!ok) {
+      const bounds = [min !== undefined ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : '']
+        .filter(Boolean).join(' and ');
+      this.problem(path, `${integer ? 'an integer' : 'a finite number'}${bounds ? ` ${bounds}` : ''}`, v);
+      return min ?? 0;
+    }
+    return v as number;
+  }
+
+  boolean(path: string): boolean {
+    const v = this.get(path);
+    if (typeof v !== 'boolean') {
+      this.problem(path, 'true or false', v);
+      return false;
+    }
+    return v;
+  }
+
+  list(path: string, minLength = 1): unknown[] {
+    const v = this.get(path);
+    if (!Array.isArray(v) || v.length < minLength) {
+      this.problem(path, `a list of at least ${minLength}`, v);
+      return [];
+    }
+    return v;
+  }
+
+  numbers(path: string, length: number): number[] {
+    const v = this.get(path);
+    if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      this.problem(path, `a list of ${length} finite numbers`, v);
+      return new Array<number>(length).fill(0);
+    }
+    return v as number[];
+  }
+
+  booleans(path: string, length: number): boolean[] {
+    const v = this.get(path);
+    if (!Array.isArray(v) || v.length !== length || !v.every((x) => typeof x === 'boolean')) {
+      this.problem(path, `a list of ${length} booleans`, v);
+      return new Array<boolean>(length).fill(false);
+    }
+    return v as boolean[];
+  }
+
+  strings(path: string, minLength = 1): string[] {
+    const v = this.get(path);
+    if (!Array.isArray(v) || v.length < minLength || !v.every((x) => typeof x === 'string' && x.length > 0)) {
+      this.problem(path, `a list of at least ${minLength} non-empty strings`, v);
+      return [];
+    }
+    return v as string[];
+  }
+
+  stringMap(path: string): Record<string, string> {
+    const v = this.get(path);
+    if (v === null || typeof v !== 'object' || Array.isArray(v) ||
+        !Object.values(v as object).every((x) => typeof x === 'string')) {
+      this.problem(path, 'a mapping of names to names', v);
+      return {};
+    }
+    return { ...(v as Record<string, string>) };
+  }
+}

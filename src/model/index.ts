@@ -1,0 +1,15 @@
+export { Policy } from './policy.js';
+export type { Observation, SampleOptions, ArmChunk, PolicyChunk, PolicyOptions, Conditioning } from './policy.js';
+export { loadManifest, parseManifest, armDim, MANIFEST_FORMAT } from './manifest.js';
+export type { Manifest, CameraSpec, ArmLayout, QuantileNormalization, Family } from './manifest.js';
+export { PROVIDERS, ProviderReport, parseProviders } from './providers.js';
+export type { ProviderName } from './providers.js';
+export { normalize, unnormalize } from './normalization.js';
+export { sampleFlow, timeGrid } from './sampler.js';
+export type { FlowSettings, Prefix } from './sampler.js';
+export { GaussianNoise } from './noise.js';
+export * as rotation from './rotation.js';
+export { loadFixture } from './fixture.js';
+export type { Fixture } from './fixture.js';
+export { runFixture } from './parity.js';
+export type { ParityReport } from './parity.js';

@@ -1,0 +1,257 @@
+/**
+ * The model contract's manifest (`models/<name>/model.yaml`): parsed, checked field by field, and
+ * returned as plain typed data. Everything the runtime does differently for the two families is read
+ * from here, never from the model's name.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+import { ModelError } from '../errors.js';
+import { FieldReader } from './field-reader.js';
+
+export const MANIFEST_FORMAT = 'twinvla-model/1';
+export const FAMILIES = ['twinvla', 'twinbrainvla'] as const;
+export type Family = (typeof FAMILIES)[number];
+export const RESIZE_FILTERS = ['bicubic', 'bilinear', 'nearest', 'lanczos3'] as const;
+export type ResizeFilter = (typeof RESIZE_FILTERS)[number];
+export const ROTATIONS = ['rot6d', 'quaternion'] as const;
+export type RotationRepresentation = (typeof ROTATIONS)[number];
+
+export interface CameraSpec {
+  role: string;
+  input: string;
+  height: number;
+  width: number;
+  resize: ResizeFilter;
+  letterbox: boolean;
+}
+
+/** Per-arm vector layout, in this order: position (xyz), rotation, gripper. */
+export interface ArmLayout {
+  position: 3;
+  rotation: RotationRepresentation;
+  gripper: 0 | 1;
+}
+
+export interface QuantileNormalization {
+  method: 'quantile';
+  q01: number[];
+  q99: number[];
+  mask: boolean[];
+}
+
+export interface Guidance {
+  scale: number;
+  /** The guided velocity is clamped to [-clamp, clamp] at every step; null: no clamp. */
+  clamp: number | null;
+  /** Denoiser conditioning input -> the encoder output that stands for "no condition". */
+  nullConditioning: Record<string, string>;
+}
+
+export interface Manifest {
+  /** The folder and the manifest file, for messages and for resolving the graphs. */
+  dir: string;
+  file: string;
+  name: string;
+  family: Family;
+  cameras: CameraSpec[];
+  prompt: { tokenizer: string; maxTokens: number; inputs: { name: string; template: string }[] };
+  state: { input: string; arms: string[]; layout: ArmLayout; normalization: QuantileNormalization };
+  action: {
+    arms: string[];
+    layout: ArmLayout;
+    horizon: number;
+    /** Seconds between chunk steps. */
+    dt: number;
+    normalization: QuantileNormalization & { clip: boolean };
+  };
+  flow: {
+    /** Where noise lives on the time axis: 1 (TwinVLA: t runs 1 -> 0) or 0 (TwinBrainVLA: 0 -> 1). */
+    noiseTime: 0 | 1;
+    steps: number;
+    guidance: Guidance | null;
+  };
+  graphs: {
+    encoder: { file: string; sha256: string; inputs: string[]; outputs: string[] };
+    denoiser: {
+      file: string;
+      sha256: string;
+      xT: string;
+      t: string;
+      /** Denoiser input -> encoder output. */
+      conditioning: Record<string, string>;
+      output: string;
+    };
+  };
+  provenance: Record<string, unknown>;
+}
+
+export function armDim(layout: ArmLayout): number {
+  return layout.position + (layout.rotation === 'rot6d' ? 6 : 4) + layout.gripper;
+}
+
+const FIX = 'Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.';
+
+function layoutOf(r: FieldReader, path: string): ArmLayout {
+  const position = r.number(`${path}.position`, { integer: true, min: 3, max: 3 });
+  const rotation = r.string(`${path}.rotation`, ROTATIONS) as RotationRepresentation;
+  const gripper = r.number(`${path}.gripper`, { integer: true, min: 0, max: 1 });
+  return { position: position as 3, rotation, gripper: gripper as 0 | 1 };
+}
+
+function quantileOf(r: FieldReader, path: string, length: number): QuantileNormalization {
+  r.string(`${path}.method`, ['quantile']);
+  const q01 = r.numbers(`${path}.q01`, length);
+  const q99 = r.numbers(`${path}.q99`, length);
+  const mask = r.booleans(`${path}.mask`, length);
+  q01.forEach((lo, i) => {
+    const hi = q99[i] ?? lo;
+    if (mask[i] && !(hi > lo)) r.problem(`${path}.q99[${i}]`, `a value above q01[${i}] = ${lo}`, hi);
+  });
+  return { method: 'quantile', q01, q99, mask };
+}
+
+/** Parses and checks a manifest document; `file` only names it in messages. */
+export function parseManifest(doc: unknown, dir: string, file: string): Manifest {
+  const r = new FieldReader(doc);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ModelError('MODEL_MANIFEST', `${file}: expected a YAML mapping at the top, found ${Array.isArray(doc) ? 'a list' : String(doc)}. ${FIX}`);
+  }
+  r.string('format', [MANIFEST_FORMAT]);
+  const name = r.string('name');
+  const family = r.string('family', FAMILIES) as Family;
+
+  const cameras = r.list('cameras').map((_, i): CameraSpec => {
+    const p = `cameras.${i}`;
+    return {
+      role: r.string(`${p}.role`),
+      input: r.string(`${p}.input`),
+      height: r.number(`${p}.height`, { integer: true, min: 1, max: 8192 }),
+      width: r.number(`${p}.width`, { integer: true, min: 1, max: 8192 }),
+      resize: r.string(`${p}.resize`, RESIZE_FILTERS) as ResizeFilter,
+      letterbox: r.boolean(`${p}.letterbox`),
+    };
+  });
+  const roles = cameras.map((c) => c.role);
+  roles.forEach((role, i) => {
+    if (role && roles.indexOf(role) !== i) r.problem(`cameras.${i}.role`, 'a role not already used', role);
+  });
+
+  const prompt = {
+    tokenizer: r.string('prompt.tokenizer'),
+    maxTokens: r.number('prompt.max_tokens', { integer: true, min: 1 }),
+    inputs: r.list('prompt.inputs').map((_, i) => {
+      const template = r.string(`prompt.inputs.${i}.template`);
+      if (template && !template.includes('{instruction}')) {
+        r.problem(`prompt.inputs.${i}.template`, 'a template containing {instruction}', template);
+      }
+      return { name: r.string(`prompt.inputs.${i}.name`), template };
+    }),
+  };
+
+  const stateArms = r.strings('state.arms');
+  const stateLayout = layoutOf(r, 'state.layout');
+  const stateLen = stateArms.length * armDim(stateLayout);
+  const state = {
+    input: r.string('state.input'),
+    arms: stateArms,
+    layout: stateLayout,
+    normalization: quantileOf(r, 'state.normalization', stateLen),
+  };
+
+  const actionArms = r.strings('action.arms');
+  const actionLayout = layoutOf(r, 'action.layout');
+  const actionLen = actionArms.length * armDim(actionLayout);
+  const action = {
+    arms: actionArms,
+    layout: actionLayout,
+    horizon: r.number('action.horizon', { integer: true, min: 1, max: 10000 }),
+    dt: r.number('action.dt', { min: 0, exclusiveMin: true, max: 10 }),
+    normalization: { ...quantileOf(r, 'action.normalization', actionLen), clip: r.boolean('action.normalization.clip') },
+  };
+
+  const noiseTime = r.number('flow.noise_time', { min: 0, max: 1 });
+  if (noiseTime !== 0 && noiseTime !== 1) r.problem('flow.noise_time', '0 or 1', noiseTime);
+  const rawGuidance = r.get('flow.guidance');
+  let guidance: Guidance | null = null;
+  if (rawGuidance !== null && rawGuidance !== undefined) {
+    const clamp = r.get('flow.guidance.clamp');
+    guidance = {
+      scale: r.number('flow.guidance.scale', { min: 0 }),
+      clamp: clamp === null ? null : r.number('flow.guidance.clamp', { min: 0, exclusiveMin: true }),
+      nullConditioning: r.stringMap('flow.guidance.null_conditioning'),
+    };
+  } else if (rawGuidance === undefined) {
+    r.problem('flow.guidance', 'a mapping {scale, clamp, null_conditioning} or null', rawGuidance);
+  }
+  const flow = { noiseTime: (noiseTime === 0 ? 0 : 1) as 0 | 1, steps: r.number('flow.steps', { integer: true, min: 1, max: 1000 }), guidance };
+
+  const encoder = {
+    file: r.string('graphs.encoder.file'),
+    sha256: r.string('graphs.encoder.sha256'),
+    inputs: r.strings('graphs.encoder.inputs'),
+    outputs: r.strings('graphs.encoder.outputs'),
+  };
+  const denoiser = {
+    file: r.string('graphs.denoiser.file'),
+    sha256: r.string('graphs.denoiser.sha256'),
+    xT: r.string('graphs.denoiser.inputs.x_t'),
+    t: r.string('graphs.denoiser.inputs.t'),
+    conditioning: r.stringMap('graphs.denoiser.conditioning'),
+    output: r.string('graphs.denoiser.output'),
+  };
+  for (const [path, sha] of [['graphs.encoder.sha256', encoder.sha256], ['graphs.denoiser.sha256', denoiser.sha256]] as const) {
+    if (sha && !/^[0-9a-f]{64}$/.test(sha)) r.problem(path, '64 lowercase hex digits (a sha256)', sha);
+  }
+
+  // Cross-references: every name the runtime will feed or read must exist on the other side.
+  cameras.forEach((c, i) => {
+    if (c.input && !encoder.inputs.includes(c.input)) r.problem(`cameras.${i}.input`, `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`, c.input);
+  });
+  prompt.inputs.forEach((p, i) => {
+    if (p.name && !encoder.inputs.includes(p.name)) r.problem(`prompt.inputs.${i}.name`, `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`, p.name);
+  });
+  if (state.input && !encoder.inputs.includes(state.input)) r.problem('state.input', `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`, state.input);
+  for (const [input, output] of Object.entries(denoiser.conditioning)) {
+    if (!encoder.outputs.includes(output)) r.problem(`graphs.denoiser.conditioning.${input}`, `one of graphs.encoder.outputs (${encoder.outputs.join(', ')})`, output);
+  }
+  if (guidance) {
+    for (const [input, output] of Object.entries(guidance.nullConditioning)) {
+      if (!(input in denoiser.conditioning)) r.problem(`flow.guidance.null_conditioning.${input}`, `a key of graphs.denoiser.conditioning (${Object.keys(denoiser.conditioning).join(', ')})`, input);
+      if (!encoder.outputs.includes(output)) r.problem(`flow.guidance.null_conditioning.${input}`, `one of graphs.encoder.outputs (${encoder.outputs.join(', ')})`, output);
+    }
+  }
+  if (stateArms.join() !== actionArms.join()) r.problem('action.arms', `the same arms as state.arms (${stateArms.join(', ')})`, actionArms.join(', '));
+
+  for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', encoder.file], ['graphs.denoiser.file', denoiser.file]] as const) {
+    if (rel && !(existsSync(join(dir, rel)) && statSync(join(dir, rel)).isFile())) {
+      r.problem(path, `a file inside ${dir}`, `${rel} (no such file)`);
+    }
+  }
+
+  if (r.problems.length > 0) {
+    const lines = r.problems.map((p) => `  - ${p.field}: expected ${p.expected}, found ${p.found}`);
+    throw new ModelError('MODEL_MANIFEST', `${file}: ${r.problems.length} problem(s) in the model manifest:\n${lines.join('\n')}\n${FIX}`);
+  }
+  const provenance = (r.get('provenance') ?? {}) as Record<string, unknown>;
+  return { dir, file, name, family, cameras, prompt, state, action, flow, graphs: { encoder, denoiser }, provenance };
+}
+
+/** Reads `<dir>/model.yaml`. */
+export function loadManifest(dir: string): Manifest {
+  const file = join(dir, 'model.yaml');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ModelError('MODEL_FILE', `model folder ${dir} does not exist. Pass a folder made by tools/twinvla_tools/export.py, such as models/twinvla-tiny.`);
+  }
+  if (!existsSync(file)) {
+    throw new ModelError('MODEL_FILE', `${file} is missing: a model folder needs its manifest model.yaml beside encoder.onnx and denoiser.onnx. Re-export the model with tools/twinvla_tools/export.py.`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ModelError('MODEL_MANIFEST', `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}. ${FIX}`);
+  }
+  return parseManifest(doc, dir, file);
+}

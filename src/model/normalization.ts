@@ -1,0 +1,40 @@
+/**
+ * Quantile normalisation with a mask, as both reference codebases write it:
+ * y = 2 (x - q01) / (q99 - q01 + 1e-6) - 1 on masked dimensions, identity elsewhere.
+ * Arithmetic in float64 and one rounding to float32 at the end, as numpy does it in the tools.
+ */
+import type { QuantileNormalization } from './manifest.js';
+
+export const EPS = 1e-6;
+
+/** x: rows of `dim` values (any number of rows). */
+export function normalize(x: ArrayLike<number>, q: QuantileNormalization, out = new Float32Array(x.length)): Float32Array {
+  const dim = q.q01.length;
+  for (let i = 0; i < x.length; i++) {
+    const d = i % dim;
+    const v = x[i] as number;
+    if (q.mask[d]) {
+      const lo = q.q01[d] as number;
+      out[i] = (2 * (v - lo)) / ((q.q99[d] as number) - lo + EPS) - 1;
+    } else {
+      out[i] = v;
+    }
+  }
+  return out;
+}
+
+export function unnormalize(y: ArrayLike<number>, q: QuantileNormalization, clip: boolean, out = new Float32Array(y.length)): Float32Array {
+  const dim = q.q01.length;
+  for (let i = 0; i < y.length; i++) {
+    const d = i % dim;
+    let v = y[i] as number;
+    if (clip) v = Math.min(1, Math.max(-1, v));
+    if (q.mask[d]) {
+      const lo = q.q01[d] as number;
+      out[i] = ((v + 1) / 2) * ((q.q99[d] as number) - lo + EPS) + lo;
+    } else {
+      out[i] = v;
+    }
+  }
+  return out;
+}

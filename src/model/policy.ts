@@ -1,0 +1,266 @@
+/**
+ * The policy: a model folder's manifest, its two ONNX Runtime sessions, the prompt encoder and the
+ * sampler, turning one observation into per-arm chunks (position, unit quaternion, gripper) with
+ * the step time. Nothing here depends on the family's name: the manifest says what differs.
+ */
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+import { InputError } from '../errors.js';
+import { consoleLogger, type Logger } from '../log.js';
+import { checkGraph, type ExpectedShape } from './graph-check.js';
+import { readVerified } from './integrity.js';
+import { armDim, loadManifest, type Manifest } from './manifest.js';
+import { GaussianNoise } from './noise.js';
+import { normalize, unnormalize } from './normalization.js';
+import { PromptEncoder } from './prompt.js';
+import { createSession, ProviderReport, type ProviderName } from './providers.js';
+import { rot6dToQuaternion } from './rotation.js';
+import { sampleFlow, type Prefix, type Velocities } from './sampler.js';
+
+export interface Observation {
+  /** uint8 RGB, row-major height x width x 3 at the manifest's size, one per camera role. */
+  images: Record<string, Uint8Array>;
+  /** Raw (un-normalised) state in the manifest's layout, arms concatenated. */
+  state: ArrayLike<number>;
+  instruction: string;
+}
+
+export interface SampleOptions {
+  /** Injected noise (horizon x action dims); otherwise drawn from `seed`. */
+  noise?: Float32Array;
+  seed?: number;
+  /** Raw actions of the first rows to hold fixed (prefix-conditioned sampling). */
+  prefix?: { actions: Float32Array; rows: number };
+}
+
+export interface ArmChunk {
+  name: string;
+  /** horizon x 3, metres. */
+  position: Float64Array;
+  /** horizon x 4, (x, y, z, w), unit norm, w >= 0. */
+  quaternion: Float64Array;
+  /** horizon values, in the model's gripper units. */
+  gripper: Float64Array;
+}
+
+export interface PolicyChunk {
+  model: string;
+  horizon: number;
+  dt: number;
+  arms: ArmChunk[];
+  /** horizon x action dims, un-normalised, as the model's action layout has it. */
+  actions: Float32Array;
+  normalized: Float32Array;
+}
+
+export type Conditioning = Map<string, ort.Tensor>;
+
+export interface PolicyOptions {
+  /** Execution providers in order of preference; the first that starts is used. Default [cuda, cpu]. */
+  providers?: ProviderName[];
+  logger?: Logger;
+  /** Full predictions run at creation so the first real one is not the slow one. Default 1. */
+  warmupRuns?: number;
+  intraOpThreads?: number;
+}
+
+export class Policy {
+  readonly manifest: Manifest;
+  readonly providers: ProviderReport;
+  readonly #encoder: ort.InferenceSession;
+  readonly #denoiser: ort.InferenceSession;
+  readonly #prompt: PromptEncoder;
+  readonly #actionDim: number;
+  readonly #stateDim: number;
+  #seedCounter = 0;
+
+  private constructor(manifest: Manifest, encoder: ort.InferenceSession, denoiser: ort.InferenceSession, prompt: PromptEncoder, providers: ProviderReport) {
+    this.manifest = manifest;
+    this.#encoder = encoder;
+    this.#denoiser = denoiser;
+    this.#prompt = prompt;
+    this.providers = providers;
+    this.#actionDim = manifest.action.arms.length * armDim(manifest.action.layout);
+    this.#stateDim = manifest.state.arms.length * armDim(manifest.state.layout);
+  }
+
+  static async create(dir: string, { providers = ['cuda', 'cpu'], logger = consoleLogger(), warmupRuns = 1, intraOpThreads }: PolicyOptions = {}): Promise<Policy> {
+    const manifest = loadManifest(dir);
+    const { encoder: enc, denoiser: den } = manifest.graphs;
+    const encBytes = readVerified(dir, enc.file, enc.sha256, manifest.file);
+    const denBytes = readVerified(dir, den.file, den.sha256, manifest.file);
+    const prompt = PromptEncoder.load(manifest);
+    const report = new ProviderReport(providers);
+    const opts = intraOpThreads ? { intraOpThreads } : {};
+    const encoder = await createSession(encBytes, join(dir, enc.file), report, logger, opts);
+    const denoiser = await createSession(denBytes, join(dir, den.file), report, logger, opts);
+    const policy = new Policy(manifest, encoder, denoiser, prompt, report);
+    policy.#checkGraphs();
+    logger.info(`model ${manifest.name} (${manifest.family}) loaded from ${dir} on ${report.summary}` +
+      (report.fallbackCount > 0 ? ` after ${report.fallbackCount} provider fallback(s)` : ''));
+    for (let i = 0; i < warmupRuns; i++) await policy.predict(policy.neutralObservation(), { seed: i });
+    return policy;
+  }
+
+  get actionDim(): number { return this.#actionDim; }
+  /** The sessions, for inspection and for benchmarks that time the bare graphs. */
+  get sessions(): { encoder: ort.InferenceSession; denoiser: ort.InferenceSession } {
+    return { encoder: this.#encoder, denoiser: this.#denoiser };
+  }
+  get stateDim(): number { return this.#stateDim; }
+
+  #checkGraphs(): void {
+    const m = this.manifest;
+    const encIn = new Map<string, ExpectedShape>();
+    for (const c of m.cameras) encIn.set(c.input, [1, c.height, c.width, 3]);
+    for (const p of m.prompt.inputs) encIn.set(p.name, [1, null]);
+    encIn.set(m.state.input, [1, this.#stateDim]);
+    checkGraph(this.#encoder, join(m.dir, m.graphs.encoder.file), m.file, encIn, m.graphs.encoder.outputs);
+    const d = m.graphs.denoiser;
+    const denIn = new Map<string, ExpectedShape>([[d.xT, [null, m.action.horizon, this.#actionDim]], [d.t, [null]]]);
+    // Conditioning shapes are the encoder's to define; here only their presence is checked.
+    for (const name of Object.keys(d.conditioning)) denIn.set(name, null);
+    checkGraph(this.#denoiser, join(m.dir, d.file), m.file, denIn, [d.output]);
+  }
+
+  /** Grey images, the middle of the state's normalisation range: used for warm-up. */
+  neutralObservation(): Observation {
+    const images: Record<string, Uint8Array> = {};
+    for (const c of this.manifest.cameras) images[c.role] = new Uint8Array(c.height * c.width * 3).fill(128);
+    const q = this.manifest.state.normalization;
+    const state = q.q01.map((lo, i) => (q.mask[i] ? (lo + (q.q99[i] as number)) / 2 : 0));
+    return { images, state, instruction: 'warm up' };
+  }
+
+  #validate(obs: Observation): void {
+    for (const c of this.manifest.cameras) {
+      const img = obs.images[c.role];
+      const want = c.height * c.width * 3;
+      if (!(img instanceof Uint8Array)) throw new InputError(`camera ${c.role}: no image in the observation; the model needs ${c.role} (${c.width}x${c.height} rgb8).`);
+      if (img.length !== want) throw new InputError(`camera ${c.role}: image has ${img.length} bytes, expected ${want} (${c.width}x${c.height}x3 rgb8); resize it to the manifest's size first.`);
+    }
+    if (obs.state.length !== this.#stateDim) {
+      throw new InputError(`state: ${obs.state.length} values, expected ${this.#stateDim} (${this.manifest.state.arms.join(', ')} x ${armDim(this.manifest.state.layout)}: position, ${this.manifest.state.layout.rotation}, gripper).`);
+    }
+    for (let i = 0; i < obs.state.length; i++) {
+      if (!Number.isFinite(obs.state[i])) throw new InputError(`state[${i}] is ${obs.state[i]}, expected a finite number; the robot is not commanded from a non-finite state.`);
+    }
+  }
+
+  /** The token ids each prompt input gets for this instruction. */
+  promptIds(instruction: string): Map<string, number[]> {
+    return new Map([...this.#prompt.encode(instruction)].map(([k, v]) => [k, Array.from(v, Number)]));
+  }
+
+  async encode(obs: Observation): Promise<Conditioning> {
+    this.#validate(obs);
+    const m = this.manifest;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const c of m.cameras) feeds[c.input] = new ort.Tensor('uint8', obs.images[c.role] as Uint8Array, [1, c.height, c.width, 3]);
+    for (const [name, ids] of this.#prompt.encode(obs.instruction)) feeds[name] = new ort.Tensor('int64', ids, [1, ids.length]);
+    feeds[m.state.input] = new ort.Tensor('float32', normalize(obs.state, m.state.normalization), [1, this.#stateDim]);
+    const out = await this.#encoder.run(feeds, m.graphs.encoder.outputs);
+    return new Map(m.graphs.encoder.outputs.map((name) => [name, out[name] as ort.Tensor]));
+  }
+
+  /** The denoiser's raw velocity under the condition (batch 1), for checks against the fixtures. */
+  async velocity(cond: Conditioning, xT: Float32Array, t: number): Promise<Float32Array> {
+    const d = this.manifest.graphs.denoiser;
+    const feeds: Record<string, ort.Tensor> = {
+      [d.xT]: new ort.Tensor('float32', xT, [1, this.manifest.action.horizon, this.#actionDim]),
+      [d.t]: new ort.Tensor('float32', Float32Array.of(t), [1]),
+    };
+    for (const [input, output] of Object.entries(d.conditioning)) feeds[input] = cond.get(output) as ort.Tensor;
+    return (await this.#denoiser.run(feeds, [d.output]))[d.output]?.data as Float32Array;
+  }
+
+  /** The denoiser feeds for one sample: conditional and null condition stacked into one batch of 2
+   * when guidance is on, so each Euler step is one graph run. */
+  #conditioningFeeds(cond: Conditioning): { feeds: Record<string, ort.Tensor>; batch: number } {
+    const m = this.manifest;
+    const d = m.graphs.denoiser;
+    const g = m.flow.guidance;
+    const feeds: Record<string, ort.Tensor> = {};
+    if (!g) {
+      for (const [input, output] of Object.entries(d.conditioning)) feeds[input] = cond.get(output) as ort.Tensor;
+      return { feeds, batch: 1 };
+    }
+    for (const [input, output] of Object.entries(d.conditioning)) {
+      const c = cond.get(output) as ort.Tensor;
+      const nullName = g.nullConditioning[input];
+      const u = nullName ? (cond.get(nullName) as ort.Tensor) : c;
+      const data = new Float32Array(c.data.length * 2);
+      data.set(c.data as Float32Array, 0);
+      data.set(u.data as Float32Array, c.data.length);
+      feeds[input] = new ort.Tensor('float32', data, [2, ...c.dims.slice(1)]);
+    }
+    return { feeds, batch: 2 };
+  }
+
+  async sample(cond: Conditioning, options: SampleOptions = {}): Promise<Float32Array> {
+    const m = this.manifest;
+    const n = m.action.horizon * this.#actionDim;
+    const noise = options.noise ?? new GaussianNoise(options.seed ?? this.#seedCounter++).fill(new Float32Array(n));
+    if (noise.length !== n) throw new InputError(`noise: ${noise.length} values, expected ${n} (horizon ${m.action.horizon} x ${this.#actionDim} action dims).`);
+    const d = m.graphs.denoiser;
+    const { feeds, batch } = this.#conditioningFeeds(cond);
+    const xBatch = new Float32Array(n * batch);
+    const tBatch = new Float32Array(batch);
+    feeds[d.xT] = new ort.Tensor('float32', xBatch, [batch, m.action.horizon, this.#actionDim]);
+    feeds[d.t] = new ort.Tensor('float32', tBatch, [batch]);
+    const velocity = async (x: Float32Array, t: number): Promise<Velocities> => {
+      for (let b = 0; b < batch; b++) xBatch.set(x, b * n);
+      tBatch.fill(t);
+      const v = (await this.#denoiser.run(feeds, [d.output]))[d.output]?.data as Float32Array;
+      return { conditional: batch === 2 ? v.subarray(0, n) : v, unconditional: batch === 2 ? v.subarray(n) : null };
+    };
+    let prefix: Prefix | undefined;
+    if (options.prefix) {
+      const { actions, rows } = options.prefix;
+      if (!Number.isInteger(rows) || rows < 0 || rows > m.action.horizon || actions.length < rows * this.#actionDim) {
+        throw new InputError(`prefix: ${rows} rows of ${actions.length} values do not fit the chunk (horizon ${m.action.horizon}, ${this.#actionDim} action dims).`);
+      }
+      const raw = actions.subarray(0, rows * this.#actionDim);
+      prefix = { rows, values: normalize(raw, m.action.normalization) };
+    }
+    return sampleFlow(velocity, noise, m.flow, prefix);
+  }
+
+  /** Normalised chunk -> actions in the model's units -> per-arm position, quaternion, gripper. */
+  decode(normalized: Float32Array): PolicyChunk {
+    const m = this.manifest;
+    const { horizon, dt, layout, arms, normalization } = m.action;
+    const actions = unnormalize(normalized, normalization, normalization.clip);
+    const per = armDim(layout);
+    const out: ArmChunk[] = arms.map((name, a) => {
+      const position = new Float64Array(horizon * 3);
+      const quaternion = new Float64Array(horizon * 4);
+      const gripper = new Float64Array(horizon);
+      for (let k = 0; k < horizon; k++) {
+        const o = k * this.#actionDim + a * per;
+        position.set(actions.subarray(o, o + 3), k * 3);
+        if (layout.rotation === 'rot6d') {
+          quaternion.set(rot6dToQuaternion(actions, o + 3), k * 4);
+        } else {
+          const q = Array.from(actions.subarray(o + 3, o + 7));
+          const s = (q[3]! < 0 ? -1 : 1) / Math.hypot(...q);
+          quaternion.set(q.map((v) => v * s), k * 4);
+        }
+        gripper[k] = layout.gripper ? (actions[o + per - 1] as number) : NaN;
+      }
+      return { name, position, quaternion, gripper };
+    });
+    return { model: m.name, horizon, dt, arms: out, actions, normalized };
+  }
+
+  async predict(obs: Observation, options: SampleOptions = {}): Promise<PolicyChunk> {
+    const cond = await this.encode(obs);
+    return this.decode(await this.sample(cond, options));
+  }
+
+  async release(): Promise<void> {
+    await this.#encoder.release();
+    await this.#denoiser.release();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * ONNX Runtime sessions on an ordered list of execution providers. A provider that is not built into
+ * this onnxruntime-node, or that fails to start, is logged and counted, and the next one is tried:
+ * never a silent fallback.
+ */
+import * as ort from 'onnxruntime-node';
+
+import { ModelError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export const PROVIDERS = ['cuda', 'tensorrt', 'webgpu', 'cpu'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export interface ProviderFallback {
+  provider: ProviderName;
+  graph: string;
+  reason: string;
+}
+
+/** What was asked for, what runs, and every fallback on the way: surfaced in diagnostics. */
+export class ProviderReport {
+  readonly fallbacks: ProviderFallback[] = [];
+  readonly used = new Map<string, ProviderName>();
+  /** Providers that failed once are not tried again for the next graph of the same model. */
+  readonly failed = new Set<ProviderName>();
+
+  constructor(readonly requested: readonly ProviderName[]) {}
+
+  get fallbackCount(): number {
+    return this.fallbacks.length;
+  }
+
+  /** The provider of the slowest-to-move part: the one used by every graph, or a list when they differ. */
+  get summary(): string {
+    const set = [...new Set(this.used.values())];
+    return set.length === 1 ? (set[0] as string) : set.join('+');
+  }
+}
+
+export function parseProviders(list: readonly string[], where: string): ProviderName[] {
+  const bad = list.filter((p) => !(PROVIDERS as readonly string[]).includes(p));
+  if (list.length === 0 || bad.length > 0) {
+    throw new ModelError('MODEL_PROVIDER', `${where}: unknown execution provider(s) ${bad.map((b) => JSON.stringify(b)).join(', ') || '(empty list)'}; expected a list drawn from ${PROVIDERS.join(', ')}, for example [cuda, cpu].`);
+  }
+  return list as ProviderName[];
+}
+
+function bundledBackends(): Set<string> {
+  return new Set(ort.listSupportedBackends().map((b) => b.name));
+}
+
+const CUDA_FIX = 'GPU users add the CUDA provider with the command in the README ("GPU") and keep "cpu" last as the fallback.';
+
+export async function createSession(
+  bytes: Uint8Array,
+  graph: string,
+  report: ProviderReport,
+  logger: Logger,
+  options: { intraOpThreads?: number } = {},
+): Promise<ort.InferenceSession> {
+  const available = bundledBackends();
+  const reasons: string[] = [];
+  for (const provider of report.requested) {
+    if (report.failed.has(provider)) {
+      reasons.push(`${provider}: failed earlier for another graph of this model`);
+      continue;
+    }
+    if (!available.has(provider)) {
+      report.failed.add(provider);
+      const reason = `not built into this onnxruntime-node (it has ${[...available].join(', ')})`;
+      reasons.push(`${provider}: ${reason}`);
+      report.fallbacks.push({ provider, graph, reason });
+      logger.warn(`${graph}: execution provider ${provider} unavailable: ${reason}; trying the next one. ${CUDA_FIX}`);
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      });
+      report.used.set(graph, provider);
+      return session;
+    } catch (e) {
+      const reason = (e as Error).message.split('\n')[0] ?? String(e);
+      reasons.push(`${provider}: ${reason}`);
+      report.fallbacks.push({ provider, graph, reason });
+      report.failed.add(provider);
+      logger.warn(`${graph}: execution provider ${provider} failed to start (${reason}); trying the next one. ${CUDA_FIX}`);
+    }
+  }
+  throw new ModelError(
+    'MODEL_PROVIDER',
+    `${graph}: no execution provider could run it. Tried:\n  ${reasons.join('\n  ')}\nAdd "cpu" to the providers parameter as the last resort, or fix the failing provider.`,
+  );
+}
