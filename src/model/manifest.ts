@@ -102,10 +102,12 @@ function layoutOf(r: FieldReader, path: string): ArmLayout {
 
 function quantileOf(r: FieldReader, path: string, length: number): QuantileNormalization {
   r.string(`${path}.method`, ['quantile']);
+  const before = r.problems.length;
   const q01 = r.numbers(`${path}.q01`, length);
   const q99 = r.numbers(`${path}.q99`, length);
   const mask = r.booleans(`${path}.mask`, length);
-  q01.forEach((lo, i) => {
+  // Ranges are compared only when all three lists are well formed.
+  if (r.problems.length === before) q01.forEach((lo, i) => {
     const hi = q99[i] ?? lo;
     if (mask[i] && !(hi > lo)) r.problem(`${path}.q99[${i}]`, `a value above q01[${i}] = ${lo}`, hi);
   });

@@ -101,7 +101,7 @@ def export_graphs(model, fam, out: Path, fixture: dict) -> None:
         den_inputs = ["x_t", "t", *fam.conditioning]
         torch.onnx.export(den, (x, torch.tensor([0.5]), *cond_in), str(out / "denoiser.onnx"),
                           input_names=den_inputs, output_names=["velocity"], opset_version=OPSET, dynamo=False,
-                          dynamic_axes={k: {0: "batch"} for k in den_inputs})
+                          dynamic_axes={k: {0: "batch"} for k in [*den_inputs, "velocity"]})
     for name in ("encoder.onnx", "denoiser.onnx"):
         onnx.checker.check_model(str(out / name))
 

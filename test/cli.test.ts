@@ -1,0 +1,43 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { ROOT } from './helpers.js';
+
+const BIN = join(ROOT, 'bin', 'twinvla.js');
+
+describe('twinvla command', () => {
+  for (const model of ['twinvla-tiny', 'twinbrainvla-tiny']) {
+    it(`predict --fixture on ${model} ends with max_abs_error <= 1e-4`, () => {
+      const out = execFileSync('node', [BIN, 'predict', '--model', join('models', model), '--fixture', '--providers', 'cpu'], { cwd: ROOT, encoding: 'utf8' });
+      const last = out.trim().split('\n').pop() ?? '';
+      const m = /^max_abs_error=(\S+)$/.exec(last);
+      assert.ok(m, `last line: ${last}`);
+      assert.ok(Number(m[1]) <= 1e-4);
+      assert.match(out, /token ids match the Python tokenizer/);
+    });
+  }
+
+  it('inspect prints the contract: family, cameras, layouts, horizon, flow, graph inputs', () => {
+    const out = execFileSync('node', [BIN, 'inspect', 'models/twinbrainvla-tiny'], { cwd: ROOT, encoding: 'utf8' });
+    assert.match(out, /family twinbrainvla/);
+    assert.match(out, /camera {5}head {9}-> image_head: 56x56 rgb8/);
+    assert.match(out, /action {5}left, right x \[position 3, rot6d 6, gripper 1\] = 20 values; quantile on 8 of 20, clipped to \[-1, 1\] first/);
+    assert.match(out, /horizon {4}16 steps, dt 0\.05 s/);
+    assert.match(out, /flow {7}noise at t=0 \(Euler 0 -> 1\), 4 steps/);
+    assert.match(out, /in {7}input_ids_right: int64 \[1, input_ids_right_length\]/);
+    assert.match(out, /out {6}velocity: float32 \[batch, 16, 20\]/);
+  });
+
+  it('fails with a message and status 1 on a missing folder', () => {
+    const r = spawnSync('node', [BIN, 'inspect', 'models/nope'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /twinvla: model folder models\/nope does not exist/);
+  });
+
+  it('names an unknown command', () => {
+    const r = spawnSync('node', [BIN, 'fly'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command "fly"/);
+  });
+});
