@@ -1,0 +1,123 @@
+/**
+ * Model benchmarks.
+ *   P2 = `predict` / the bare ONNX Runtime runs of the same graphs with the same feeds: the cost of
+ *        the runtime around the graphs (tokenising, normalising, sampling, decoding). Goal <= 1.05.
+ *   P3 = ONNX Runtime in Node / PyTorch eager on the `small` preset, same inputs, same thread count,
+ *        measured in the same run. Goal <= 0.5.
+ * Runs are interleaved (A, B, A, B, ...) so drift of the machine hits both sides alike.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+import { MemoryLogger } from '../src/log.js';
+import { loadFixture } from '../src/model/fixture.js';
+import { Policy, type Observation } from '../src/model/policy.js';
+import { fmt, median, quantile } from './stats.js';
+
+export interface ModelBenchOptions {
+  root: string;
+  iterations: number;
+  threads: number;
+}
+
+function observationFromFixture(policy: Policy): { obs: Observation; noise: Float32Array } {
+  const fx = loadFixture(policy.manifest.dir);
+  const images: Record<string, Uint8Array> = {};
+  for (const c of policy.manifest.cameras) images[c.role] = fx.images.get(c.input) as Uint8Array;
+  return { obs: { images, state: fx.state, instruction: fx.instruction }, noise: fx.noise };
+}
+
+/** The same graph runs `predict` makes, with feeds built once: the floor for P2. */
+async function bareRuns(policy: Policy, obs: Observation): Promise<() => Promise<void>> {
+  const m = policy.manifest;
+  const cond = await policy.encode(obs);
+  const { encoder, denoiser } = policy.sessions;
+  const encFeeds: Record<string, ort.Tensor> = {};
+  for (const c of m.cameras) encFeeds[c.input] = new ort.Tensor('uint8', obs.images[c.role] as Uint8Array, [1, c.height, c.width, 3]);
+  for (const [name, ids] of policy.promptIds(obs.instruction)) encFeeds[name] = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
+  encFeeds[m.state.input] = new ort.Tensor('float32', new Float32Array(policy.stateDim), [1, policy.stateDim]);
+  const d = m.graphs.denoiser;
+  const batch = m.flow.guidance ? 2 : 1;
+  const denFeeds: Record<string, ort.Tensor> = {
+    [d.xT]: new ort.Tensor('float32', new Float32Array(batch * m.action.horizon * policy.actionDim), [batch, m.action.horizon, policy.actionDim]),
+    [d.t]: new ort.Tensor('float32', new Float32Array(batch).fill(0.5), [batch]),
+  };
+  for (const [input, output] of Object.entries(d.conditioning)) {
+    const c = cond.get(output) as ort.Tensor;
+    const data = new Float32Array(c.data.length * batch);
+    for (let b = 0; b < batch; b++) data.set(c.data as Float32Array, b * c.data.length);
+    denFeeds[input] = new ort.Tensor('float32', data, [batch, ...c.dims.slice(1)]);
+  }
+  return async () => {
+    await encoder.run(encFeeds, m.graphs.encoder.outputs);
+    for (let i = 0; i < m.flow.steps; i++) await denoiser.run(denFeeds, [d.output]);
+  };
+}
+
+async function p2(dir: string, opts: ModelBenchOptions): Promise<{ predict: number[]; bare: number[] }> {
+  const policy = await Policy.create(dir, { providers: ['cpu'], warmupRuns: 2, logger: new MemoryLogger(), intraOpThreads: opts.threads });
+  const { obs, noise } = observationFromFixture(policy);
+  const bare = await bareRuns(policy, obs);
+  for (let i = 0; i < 2; i++) await bare();
+  const a: number[] = [], b: number[] = [];
+  for (let i = 0; i < opts.iterations; i++) {
+    let t = performance.now();
+    await policy.predict(obs, { noise });
+    a.push(performance.now() - t);
+    t = performance.now();
+    await bare();
+    b.push(performance.now() - t);
+  }
+  await policy.release();
+  return { predict: a, bare: b };
+}
+
+function torchTimes(dir: string, opts: ModelBenchOptions): number[] | null {
+  const py = join(opts.root, '.venv', 'bin', 'python');
+  if (!existsSync(py)) return null;
+  const out = execFileSync(py, ['-m', 'twinvla_tools.bench_torch', '--model', dir, '--iterations', String(opts.iterations), '--threads', String(opts.threads)], {
+    cwd: opts.root, env: { ...process.env, PYTHONPATH: join(opts.root, 'tools') }, encoding: 'utf8', maxBuffer: 1 << 24,
+  });
+  return (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number[] }).ms;
+}
+
+/** Exports the small preset once into bench/out (needs the Python tools). */
+function ensureSmall(root: string, familyName: string): string | null {
+  const dir = join(root, 'bench', 'out', `${familyName}-small`);
+  if (existsSync(join(dir, 'model.yaml'))) return dir;
+  const py = join(root, '.venv', 'bin', 'python');
+  if (!existsSync(py)) return null;
+  process.stderr.write(`exporting ${familyName} small preset to ${dir} ...\n`);
+  execFileSync(py, ['-m', 'twinvla_tools.export', '--family', familyName, '--preset', 'small', '--seed', '0', '--out', dir], {
+    cwd: root, env: { ...process.env, PYTHONPATH: join(root, 'tools') }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return dir;
+}
+
+export async function benchModel(opts: ModelBenchOptions): Promise<string[]> {
+  const lines: string[] = [];
+  const row = (cells: string[]): void => { lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(12))).join('')); };
+  lines.push(`P2: predict / bare ONNX Runtime runs (same graphs, feeds); ${opts.iterations} interleaved runs, ${opts.threads} thread(s)`);
+  row(['model', 'predict p50', 'bare p50', 'predict p90', 'P2']);
+  const models = ['models/twinvla-tiny', 'models/twinbrainvla-tiny'].map((m) => join(opts.root, m));
+  const small = ['twinvla', 'twinbrainvla'].map((f) => ensureSmall(opts.root, f)).filter((d): d is string => d !== null);
+  const nodeSmall = new Map<string, number[]>();
+  for (const dir of [...models, ...small]) {
+    const r = await p2(dir, opts);
+    if (small.includes(dir)) nodeSmall.set(dir, r.predict);
+    row([dir.split('/').pop() ?? dir, `${fmt(median(r.predict))} ms`, `${fmt(median(r.bare))} ms`, `${fmt(quantile(r.predict, 0.9))} ms`, (median(r.predict) / median(r.bare)).toFixed(3)]);
+  }
+  lines.push('');
+  lines.push(`P3: ONNX Runtime (Node) / PyTorch eager, small preset, same inputs and threads (${opts.threads})`);
+  row(['model', 'node p50', 'torch p50', 'P3']);
+  if (small.length === 0) lines.push('  (skipped: no .venv with the Python tools; run tools/setup-venv.sh)');
+  for (const dir of small) {
+    const torchMs = torchTimes(dir, opts);
+    const nodeMs = nodeSmall.get(dir) ?? [];
+    if (!torchMs) continue;
+    row([dir.split('/').pop() ?? dir, `${fmt(median(nodeMs))} ms`, `${fmt(median(torchMs))} ms`, (median(nodeMs) / median(torchMs)).toFixed(3)]);
+  }
+  return lines;
+}

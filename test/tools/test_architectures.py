@@ -1,0 +1,125 @@
+"""Behaviour of the reference architectures that the masks alone do not show."""
+import copy
+
+import torch
+
+from twinvla_tools.families import family
+from twinvla_tools.presets import preset
+from twinvla_tools.tokenizer import build_tokenizer
+
+TOK = build_tokenizer()
+
+
+def build(name, seed=0):
+    torch.manual_seed(seed)
+    return family(name).build("tiny", TOK).eval()
+
+
+def images(seed):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randint(0, 256, (1, 56, 56, 3), generator=g, dtype=torch.uint8) for _ in range(3)]
+
+
+@torch.no_grad()
+def test_asymot_flow_is_one_way():
+    """Changing a right-stream input leaves the left stream's outputs unchanged; the reverse is not so."""
+    m = build("twinbrainvla")
+    imgs = torch.cat(images(1))
+    left_ids = torch.tensor([[5, 6, 7, 8]])
+    right_ids = torch.tensor([[9, 10, 11]])
+    left, right = m.streams(imgs, left_ids, right_ids)
+    h_left, h_right = m.run_brains(left, right)
+
+    right2 = right.clone()
+    right2[:, -3:] += torch.randn_like(right2[:, -3:])
+    h_left2, h_right2 = m.run_brains(left, right2)
+    assert torch.equal(h_left, h_left2)
+    assert not torch.allclose(h_right, h_right2)
+
+    left2 = left.clone()
+    left2[:, 2] += 1.0
+    _, h_right3 = m.run_brains(left2, right)
+    assert not torch.allclose(h_right, h_right3)
+
+
+@torch.no_grad()
+def test_asymot_odd_layers_only_option():
+    cfg = preset("twinbrainvla", "tiny")
+    from twinvla_tools.twinbrainvla import TwinBrainVLA, TwinBrainTokens
+    from dataclasses import replace
+    m = TwinBrainVLA(replace(cfg, joint_layers="odd"), TOK.get_vocab_size(), TwinBrainTokens(7, 8, 9))
+    assert [m.is_joint(i) for i in range(4)] == [False, True, False, True]
+
+
+@torch.no_grad()
+def test_twinvla_common_tokens_do_not_see_arm_tokens():
+    """A change in the right wrist image changes the right readout but not the conditioning of the
+    left arm's earlier-than-the-image tokens... checked on the whole left z: the left arm's readout
+    sees right tokens up to its own index, so it does change; the common stream must not."""
+    m = build("twinvla")
+    h, lw, rw = images(2)
+    ids = torch.tensor([[4, 5, 6]])
+    state = torch.zeros(1, 20)
+    z, _ = m.encode(h, lw, rw, ids, state)
+    z2, _ = m.encode(h, lw, images(3)[2], ids, state)
+    assert not torch.allclose(z[:, 1], z2[:, 1])  # the right arm's condition depends on its wrist
+
+
+@torch.no_grad()
+def test_twinvla_arm_tokens_see_the_other_arm_only_up_to_their_index():
+    m = build("twinvla")
+    torch.manual_seed(5)
+    c_len, a_len, hidden = 4, 3, m.cfg.lm.hidden
+    from twinvla_tools.masks import joint_attention_mask, joint_position_ids, common_key_weight
+    from twinvla_tools.layers import rope_cos_sin
+    c, l, r = torch.randn(1, c_len, hidden), torch.randn(1, a_len, hidden), torch.randn(1, a_len, hidden)
+    allowed = joint_attention_mask(c_len, a_len)
+    cos, sin = rope_cos_sin(joint_position_ids(c_len, a_len), hidden // m.cfg.lm.heads, 1e6)
+    kw = common_key_weight(c_len, a_len, 2.0)
+    out = m._joint_layer(0, c, l, r, cos, sin, allowed, kw)
+    r2 = r.clone()
+    r2[:, 2] += 1.0  # the right arm's last token
+    out2 = m._joint_layer(0, c, l, r2, cos, sin, allowed, kw)
+    assert torch.equal(out[0], out2[0])  # common unchanged
+    assert torch.allclose(out[1][:, :2], out2[1][:, :2])  # left tokens 0, 1 cannot see right token 2
+    assert not torch.allclose(out[1][:, 2], out2[1][:, 2])  # left token 2 can
+
+
+@torch.no_grad()
+def test_twinvla_moe_gate_is_hard_top1():
+    m = build("twinvla")
+    layer = 0
+    ll = m.left_vla.language_model.model.layers[layer]
+    rl = m.right_vla.language_model.model.layers[layer]
+    # Force the gate to the right expert: common tokens then go through the right FFN only.
+    m.moe_gates[layer].weight.data = torch.zeros_like(m.moe_gates[layer].weight)
+    m.moe_gates[layer].weight.data[1, 0] = 1e3
+    hc = torch.ones(1, 2, m.cfg.lm.hidden)
+    gate = m.moe_gates[layer](hc)
+    picked = torch.where(gate[..., :1] >= gate[..., 1:], ll.mlp(hc), rl.mlp(hc))
+    assert torch.equal(picked, rl.mlp(hc))
+
+
+@torch.no_grad()
+def test_twinvla_chunk_layout_undoes_the_interleaved_rows():
+    """Plain (horizon, 2*arm_dim) in and out; inside, row 0 = steps 0..9 interleaved L,R on the left z."""
+    m = build("twinvla")
+    head = m.action_head
+    x = torch.randn(1, 20, 20)
+    t = torch.tensor([0.4])
+    cond = torch.randn(1, 2, m.cfg.lm.hidden)
+    v = m.velocity(x, t, cond)
+    rows = x.reshape(2, 20, 10)
+    assert torch.equal(rows[0, 0], x[0, 0, :10]) and torch.equal(rows[0, 1], x[0, 0, 10:])
+    assert torch.equal(rows[1, 0], x[0, 10, :10])
+    v_rows = head.forward_rows(rows, t.repeat(2), cond[0])
+    assert torch.allclose(v, v_rows.reshape(1, 20, 20))
+
+
+@torch.no_grad()
+def test_twinvla_guidance_token_replaces_z():
+    m = build("twinvla")
+    h, lw, rw = images(4)
+    z, z_null = m.encode(h, lw, rw, torch.tensor([[4, 5]]), torch.zeros(1, 20))
+    assert torch.equal(z_null[0, 0], m.action_head.uncond_token)
+    assert torch.equal(z_null[0, 1], m.action_head.uncond_token)

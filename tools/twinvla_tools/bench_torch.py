@@ -1,0 +1,77 @@
+"""PyTorch eager timing of a full prediction (encoder, then the sampler's denoiser steps with guidance
+batched as the runtime batches it), on an exported model folder's fixture inputs, rebuilt from the
+same preset and seed. Prints one JSON line: {"ms": [...], "threads": n}. Used by `npm run bench` (P3)."""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from .families import family
+from .normalization import normalize
+from .tokenizer import encode
+from tokenizers import Tokenizer
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", required=True)
+    p.add_argument("--iterations", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    out = Path(a.model)
+    manifest = yaml.safe_load((out / "model.yaml").read_text())
+    fx = json.loads((out / "fixtures" / "fixture.json").read_text())
+    prov = manifest["provenance"]
+    fam = family(manifest["family"])
+    tok = Tokenizer.from_file(str(out / "tokenizer.json"))
+    torch.manual_seed(prov["seed"])
+    model = fam.build(prov["preset"], tok).eval()
+
+    imgs = [torch.from_numpy(np.frombuffer(base64.b64decode(fx["inputs"]["images"][k]["base64"]), np.uint8)
+                             .reshape(fx["inputs"]["images"][k]["shape"]).copy())
+            for k in ("image_head", "image_left_wrist", "image_right_wrist")]
+    state = np.asarray(fx["inputs"]["state"]["data"], np.float32)
+    noise = torch.tensor(fx["inputs"]["noise"]["data"]).reshape(fx["inputs"]["noise"]["shape"])
+    steps, g = manifest["flow"]["steps"], manifest["flow"]["guidance"]
+    noise_at_one = manifest["flow"]["noise_time"] == 1
+
+    @torch.no_grad()
+    def predict():
+        ids = [torch.tensor([encode(tok, t.format(instruction=fx["instruction"]))]) for t in fam.prompts.values()]
+        s = torch.from_numpy(normalize(state, manifest["state"]["normalization"]))[None]
+        enc = dict(zip(fam.encoder_outputs, model.encode(*imgs, *ids, s)))
+        cond = [enc[o] for o in fam.conditioning.values()]
+        if g:
+            cond = [torch.cat([c, enc[g["null_conditioning"].get(k, o)]]) for c, (k, o) in zip(cond, fam.conditioning.items())]
+        x = noise.clone()
+        dt = (-1.0 if noise_at_one else 1.0) / steps
+        b = 2 if g else 1
+        for i in range(steps):
+            t = 1.0 - i / steps if noise_at_one else i / steps
+            v = model.velocity(x.expand(b, -1, -1), torch.full((b,), t), *cond)
+            if g:
+                v = (v[1:] + g["scale"] * (v[:1] - v[1:])).clamp(-g["clamp"], g["clamp"])
+            x = x + dt * v
+        return x
+
+    for _ in range(a.warmup):
+        predict()
+    ms = []
+    for _ in range(a.iterations):
+        t0 = time.perf_counter()
+        predict()
+        ms.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({"ms": ms, "threads": a.threads}))
+
+
+if __name__ == "__main__":
+    main()
