@@ -1,0 +1,47 @@
+/**
+ * One arm from chunks to safe targets: the timeline (drop, blend, interpolate) then the safety
+ * filter, once per control tick. The executor node owns the enable state and the publishing.
+ */
+import type { Transform } from '../geometry.js';
+import type { ArmChunk } from './chunk.js';
+import type { ArmTarget, GripperInterpolation } from './interpolate.js';
+import { SafetyFilter, type Intervention, type SafetyLimits } from './safety.js';
+import { ChunkTimeline, type AddResult, type BlendMode } from './timeline.js';
+
+export interface ArmPipelineOptions {
+  blend: BlendMode;
+  gripperInterpolation: GripperInterpolation;
+  limits: SafetyLimits;
+}
+
+export type TickResult =
+  | { kind: 'target'; target: ArmTarget; interventions: Intervention[] }
+  | { kind: 'none'; reason: 'no_chunk' | Intervention };
+
+export class ArmPipeline {
+  readonly arm: string;
+  readonly timeline: ChunkTimeline;
+  readonly safety: SafetyFilter;
+
+  constructor(arm: string, { blend, gripperInterpolation, limits }: ArmPipelineOptions) {
+    this.arm = arm;
+    this.timeline = new ChunkTimeline(arm, blend, gripperInterpolation);
+    this.safety = new SafetyFilter(limits);
+  }
+
+  addChunk(chunk: ArmChunk, now: number): AddResult {
+    return this.timeline.add(chunk, now);
+  }
+
+  tick(now: number, measured: Transform | null): TickResult {
+    const target = this.timeline.sample(now);
+    if (!target) return { kind: 'none', reason: 'no_chunk' };
+    const r = this.safety.filter(target, now, measured);
+    return r.ok ? { kind: 'target', target: r.target, interventions: r.interventions } : { kind: 'none', reason: r.reason };
+  }
+
+  /** Disable or re-enable: the next target starts from the measured pose. */
+  reset(): void {
+    this.safety.reset();
+  }
+}

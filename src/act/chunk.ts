@@ -1,0 +1,38 @@
+/**
+ * One arm's chunk as the act/ modules use it: a timeline of poses and gripper values, step k due at
+ * stamp + k * dt. Checked on entry: a chunk with any non-finite value never reaches a target.
+ */
+import { InputError } from '../errors.js';
+import { quatNormalize, type Transform } from '../geometry.js';
+
+export interface ArmChunk {
+  /** Observation time of the snapshot the chunk was predicted from (seconds). */
+  stamp: number;
+  dt: number;
+  poses: Transform[];
+  /** One per pose, model units; empty for an arm without a gripper. */
+  gripper: number[];
+}
+
+export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
+  const where = `action chunk for arm ${arm}`;
+  if (!Number.isFinite(c.stamp)) throw new InputError(`${where}: stamp ${c.stamp} is not finite.`);
+  if (!(c.dt > 0) || !Number.isFinite(c.dt)) throw new InputError(`${where}: dt ${c.dt} must be a positive number of seconds.`);
+  if (c.poses.length === 0) throw new InputError(`${where}: no steps.`);
+  if (c.gripper.length !== 0 && c.gripper.length !== c.poses.length) {
+    throw new InputError(`${where}: ${c.poses.length} poses but ${c.gripper.length} gripper values.`);
+  }
+  const poses = c.poses.map((p, k) => {
+    if (![...p.t, ...p.q].every(Number.isFinite)) throw new InputError(`${where}: step ${k} has a non-finite pose (${[...p.t, ...p.q].join(', ')}); the chunk is refused.`);
+    if (Math.hypot(...p.q) < 1e-6) throw new InputError(`${where}: step ${k} has a zero quaternion; the chunk is refused.`);
+    return { t: p.t, q: quatNormalize(p.q) };
+  });
+  c.gripper.forEach((g, k) => {
+    if (!Number.isFinite(g)) throw new InputError(`${where}: step ${k} has gripper value ${g}; the chunk is refused.`);
+  });
+  return { ...c, poses };
+}
+
+export function chunkEnd(c: ArmChunk): number {
+  return c.stamp + (c.poses.length - 1) * c.dt;
+}

@@ -1,0 +1,52 @@
+/** A chunk's trajectory at any time inside it: lerp for position, slerp for rotation, gripper held or lerped. */
+import { lerp, lerpVec, slerp, type Transform } from '../geometry.js';
+import { chunkEnd, type ArmChunk } from './chunk.js';
+
+export type GripperInterpolation = 'hold' | 'lerp';
+
+export interface ArmTarget {
+  pose: Transform;
+  /** null for an arm without a gripper. */
+  gripper: number | null;
+}
+
+export function covers(c: ArmChunk, t: number): boolean {
+  return t >= c.stamp - 1e-9 && t <= chunkEnd(c) + 1e-9;
+}
+
+export function sampleChunk(c: ArmChunk, t: number, gripper: GripperInterpolation): ArmTarget {
+  const last = c.poses.length - 1;
+  const x = Math.min(Math.max((t - c.stamp) / c.dt, 0), last);
+  const k = Math.min(Math.floor(x), last);
+  const s = x - k;
+  const a = c.poses[k] as Transform;
+  const b = c.poses[Math.min(k + 1, last)] as Transform;
+  const pose = s === 0 ? a : { t: lerpVec(a.t, b.t, s), q: slerp(a.q, b.q, s) };
+  let g: number | null = null;
+  if (c.gripper.length > 0) {
+    const ga = c.gripper[k] as number, gb = c.gripper[Math.min(k + 1, last)] as number;
+    g = gripper === 'lerp' ? lerp(ga, gb, s) : ga;
+  }
+  return { pose, gripper: g };
+}
+
+/** Weighted combination: positions and grippers averaged, rotations by incremental slerp. */
+export function blendTargets(items: { target: ArmTarget; weight: number }[]): ArmTarget {
+  let total = 0;
+  let acc: ArmTarget | null = null;
+  for (const { target, weight } of items) {
+    if (weight <= 0) continue;
+    total += weight;
+    if (acc === null) {
+      acc = { pose: { t: [...target.pose.t], q: [...target.pose.q] }, gripper: target.gripper };
+      continue;
+    }
+    const s = weight / total;
+    acc = {
+      pose: { t: lerpVec(acc.pose.t, target.pose.t, s), q: slerp(acc.pose.q, target.pose.q, s) },
+      gripper: acc.gripper === null || target.gripper === null ? acc.gripper : lerp(acc.gripper, target.gripper, s),
+    };
+  }
+  if (acc === null) throw new Error('blendTargets: no positive weight');
+  return acc;
+}

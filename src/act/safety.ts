@@ -1,0 +1,111 @@
+/**
+ * The last gate before a target is published, per arm: finite values, inside the workspace box (in
+ * the output frame), within the linear and angular speed limits from the previous target, gripper in
+ * range. The first target after a start or a reset starts from the measured pose, which must itself be
+ * inside the box. Every intervention is counted by kind; a refused target publishes nothing.
+ */
+import { angleBetween, distance, lerpVec, slerp, type Transform, type Vec3 } from '../geometry.js';
+import type { ArmTarget } from './interpolate.js';
+
+export interface SafetyLimits {
+  workspaceMin: Vec3;
+  workspaceMax: Vec3;
+  /** Metres per second. */
+  maxLinearSpeed: number;
+  /** Radians per second. */
+  maxAngularSpeed: number;
+  gripperMin: number;
+  gripperMax: number;
+  /** Longest interval (s) the speed limits may be spread over: a late tick cannot earn a long jump. */
+  maxStepInterval: number;
+}
+
+export type Intervention =
+  | 'non_finite'
+  | 'workspace'
+  | 'linear_speed'
+  | 'angular_speed'
+  | 'gripper_range'
+  | 'no_measured_pose'
+  | 'measured_outside_workspace';
+
+export type SafetyResult = { ok: true; target: ArmTarget; interventions: Intervention[] } | { ok: false; reason: Intervention };
+
+export class SafetyFilter {
+  readonly limits: SafetyLimits;
+  readonly counts = new Map<Intervention, number>();
+  #previous: { pose: Transform; time: number } | null = null;
+
+  constructor(limits: SafetyLimits) {
+    this.limits = limits;
+  }
+
+  #count(kind: Intervention): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  }
+
+  inWorkspace(p: Vec3): boolean {
+    const { workspaceMin: lo, workspaceMax: hi } = this.limits;
+    return p.every((v, i) => v >= (lo[i] as number) && v <= (hi[i] as number));
+  }
+
+  /** Forget the previous target: the next one starts from the measured pose again. */
+  reset(): void {
+    this.#previous = null;
+  }
+
+  get previous(): Transform | null {
+    return this.#previous?.pose ?? null;
+  }
+
+  filter(target: ArmTarget, now: number, measured: Transform | null): SafetyResult {
+    const L = this.limits;
+    const values = [...target.pose.t, ...target.pose.q, ...(target.gripper === null ? [] : [target.gripper])];
+    if (!values.every(Number.isFinite)) {
+      this.#count('non_finite');
+      return { ok: false, reason: 'non_finite' };
+    }
+    let prev = this.#previous;
+    if (prev === null) {
+      if (!measured || ![...measured.t, ...measured.q].every(Number.isFinite)) {
+        this.#count('no_measured_pose');
+        return { ok: false, reason: 'no_measured_pose' };
+      }
+      if (!this.inWorkspace(measured.t)) {
+        this.#count('measured_outside_workspace');
+        return { ok: false, reason: 'measured_outside_workspace' };
+      }
+      prev = { pose: measured, time: now - L.maxStepInterval };
+    }
+    const interventions: Intervention[] = [];
+    const step = Math.min(Math.max(now - prev.time, 0), L.maxStepInterval);
+
+    // Into the box first; the step limit then moves along a segment between two points of the
+    // (convex) box, so the result stays inside it.
+    let t: Vec3 = target.pose.t.map((v, i) => Math.min(Math.max(v, L.workspaceMin[i] as number), L.workspaceMax[i] as number)) as Vec3;
+    if (t.some((v, i) => v !== target.pose.t[i])) interventions.push('workspace');
+
+    const maxLinear = L.maxLinearSpeed * step;
+    const d = distance(prev.pose.t, t);
+    if (d > maxLinear) {
+      t = lerpVec(prev.pose.t, t, d > 0 ? maxLinear / d : 0);
+      interventions.push('linear_speed');
+    }
+    let q = target.pose.q;
+    const maxAngle = L.maxAngularSpeed * step;
+    const angle = angleBetween(prev.pose.q, q);
+    if (angle > maxAngle) {
+      q = slerp(prev.pose.q, q, angle > 0 ? maxAngle / angle : 0);
+      interventions.push('angular_speed');
+    }
+    let gripper = target.gripper;
+    if (gripper !== null && (gripper < L.gripperMin || gripper > L.gripperMax)) {
+      gripper = Math.min(Math.max(gripper, L.gripperMin), L.gripperMax);
+      interventions.push('gripper_range');
+    }
+    for (const k of interventions) this.#count(k);
+    const pose = { t, q };
+    this.#previous = { pose, time: now };
+    return { ok: true, target: { pose, gripper }, interventions };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The chunk timeline of one arm. Steps already in the past when a chunk arrives are dropped (and
+ * counted); the trajectory between steps is interpolated; overlapping chunks are blended:
+ *  - latest: the newest chunk that covers the time;
+ *  - temporal_ensemble: every covering chunk, weighted exp(-coefficient * i) with i = 0 the oldest
+ *    (ACT's temporal ensembling, on times rather than step indices since chunks need not align);
+ *  - crossfade: from the previous chunk to the new one linearly over `steps` of the new chunk's dt,
+ *    starting when it arrives.
+ */
+import { InputError } from '../errors.js';
+import { chunkEnd, validateChunk, type ArmChunk } from './chunk.js';
+import { blendTargets, covers, sampleChunk, type ArmTarget, type GripperInterpolation } from './interpolate.js';
+
+export type BlendMode =
+  | { kind: 'latest' }
+  | { kind: 'temporal_ensemble'; coefficient: number }
+  | { kind: 'crossfade'; steps: number };
+
+export function parseBlendMode(kind: string, coefficient: number, steps: number, where: string): BlendMode {
+  switch (kind) {
+    case 'latest': return { kind };
+    case 'temporal_ensemble': return { kind, coefficient };
+    case 'crossfade': return { kind, steps };
+    default: throw new InputError(`${where}: unknown blending mode ${JSON.stringify(kind)}; expected latest, temporal_ensemble or crossfade.`);
+  }
+}
+
+interface Entry {
+  chunk: ArmChunk;
+  arrival: number;
+}
+
+export interface AddResult {
+  accepted: boolean;
+  /** Steps whose due time had passed when the chunk arrived. */
+  dropped: number;
+  reason?: 'stale' | 'out_of_order';
+}
+
+export class ChunkTimeline {
+  readonly arm: string;
+  readonly #blend: BlendMode;
+  readonly #gripper: GripperInterpolation;
+  #entries: Entry[] = [];
+  droppedSteps = 0;
+  staleChunks = 0;
+  outOfOrderChunks = 0;
+
+  constructor(arm: string, blend: BlendMode, gripper: GripperInterpolation) {
+    this.arm = arm;
+    this.#blend = blend;
+    this.#gripper = gripper;
+  }
+
+  /** Throws InputError (nothing stored) for a chunk with a non-finite value. */
+  add(raw: ArmChunk, now: number): AddResult {
+    const chunk = validateChunk(raw, this.arm);
+    const newest = this.#entries[this.#entries.length - 1];
+    if (newest && chunk.stamp < newest.chunk.stamp) {
+      this.outOfOrderChunks++;
+      return { accepted: false, dropped: 0, reason: 'out_of_order' };
+    }
+    const late = Math.min(chunk.poses.length, Math.max(0, Math.ceil((now - chunk.stamp) / chunk.dt - 1e-9)));
+    this.droppedSteps += late;
+    if (chunkEnd(chunk) < now) {
+      this.staleChunks++;
+      return { accepted: false, dropped: late, reason: 'stale' };
+    }
+    this.#entries.push({ chunk, arrival: now });
+    this.#prune(now);
+    return { accepted: true, dropped: late };
+  }
+
+  #prune(now: number): void {
+    // Keep what covers now or later; crossfade also needs the chunk before the newest.
+    const keepFrom = this.#blend.kind === 'crossfade' ? this.#entries.length - 2 : 0;
+    this.#entries = this.#entries.filter((e, i) => chunkEnd(e.chunk) >= now || i >= keepFrom);
+    if (this.#entries.length > 64) this.#entries.splice(0, this.#entries.length - 64);
+  }
+
+  /** Whether any chunk reaches `t`. */
+  covers(t: number): boolean {
+    return this.#entries.some((e) => t >= e.arrival - 1e-9 && covers(e.chunk, t));
+  }
+
+  /** The blended target at `t`, or null when no chunk covers it. */
+  sample(t: number): ArmTarget | null {
+    const active = this.#entries.filter((e) => t >= e.arrival - 1e-9 && covers(e.chunk, t));
+    if (active.length === 0) return null;
+    const newest = active[active.length - 1] as Entry;
+    switch (this.#blend.kind) {
+      case 'latest':
+        return sampleChunk(newest.chunk, t, this.#gripper);
+      case 'temporal_ensemble': {
+        const m = this.#blend.coefficient;
+        return blendTargets(active.map((e, i) => ({ target: sampleChunk(e.chunk, t, this.#gripper), weight: Math.exp(-m * i) })));
+      }
+      case 'crossfade': {
+        const current = sampleChunk(newest.chunk, t, this.#gripper);
+        const previous = active.length > 1 ? (active[active.length - 2] as Entry) : null;
+        const span = this.#blend.steps * newest.chunk.dt;
+        const alpha = span > 0 ? (t - newest.arrival) / span : 1;
+        if (!previous || alpha >= 1) return current;
+        return blendTargets([
+          { target: sampleChunk(previous.chunk, t, this.#gripper), weight: 1 - alpha },
+          { target: current, weight: alpha },
+        ]);
+      }
+      default: {
+        const never: never = this.#blend;
+        throw new Error(`unhandled blend ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  clear(): void {
+    this.#entries = [];
+  }
+}

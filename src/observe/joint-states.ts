@@ -1,0 +1,79 @@
+/**
+ * Joint positions by name from sensor_msgs/JointState, per topic. A robot may publish one topic per
+ * arm or one shared topic with prefixed names; partial messages (some drivers publish the gripper
+ * separately) are merged joint by joint, each joint keeping its own stamp.
+ */
+import { InputError } from '../errors.js';
+import type { JointState } from '../messages.js';
+import { stampToSec } from '../time.js';
+
+interface JointSample {
+  position: number;
+  stamp: number;
+}
+
+export class JointStateBuffer {
+  readonly topic: string;
+  readonly #joints = new Map<string, JointSample>();
+
+  constructor(topic: string) {
+    this.topic = topic;
+  }
+
+  /** Validates the whole message first: a bad message changes nothing. */
+  update(msg: JointState): void {
+    const names = msg.name ?? [];
+    const positions = msg.position ?? [];
+    if (names.length !== positions.length) {
+      throw new InputError(`joint states on ${this.topic}: ${names.length} names but ${positions.length} positions; each named joint needs a position.`);
+    }
+    for (let i = 0; i < names.length; i++) {
+      if (!Number.isFinite(positions[i])) {
+        throw new InputError(`joint states on ${this.topic}: joint ${names[i]} has position ${positions[i]}, expected a finite number; the message is ignored.`);
+      }
+    }
+    const stamp = stampToSec(msg.header.stamp);
+    for (let i = 0; i < names.length; i++) this.#joints.set(names[i] as string, { position: positions[i] as number, stamp });
+  }
+
+  has(name: string): boolean {
+    return this.#joints.has(name);
+  }
+
+  /** Positions in the order asked, and the oldest of their stamps. */
+  read(names: readonly string[], what: string): { positions: Float64Array; stamp: number } {
+    const positions = new Float64Array(names.length);
+    let stamp = Infinity;
+    names.forEach((name, i) => {
+      const s = this.#joints.get(name);
+      if (!s) {
+        const known = [...this.#joints.keys()];
+        throw new InputError(`${what}: joint ${name} has not been seen on ${this.topic} (${known.length ? `it has ${known.join(', ')}` : 'no joint state received yet'}); check the joint names in the parameters.`);
+      }
+      positions[i] = s.position;
+      stamp = Math.min(stamp, s.stamp);
+    });
+    return { positions, stamp };
+  }
+}
+
+/** A gripper joint's positions at the model's closed and open values (for example 0 and 1). */
+export interface GripperMapping {
+  joint: string;
+  closedPosition: number;
+  openPosition: number;
+  modelClosed: number;
+  modelOpen: number;
+}
+
+/** Joint position -> model units, clamped to the model's range (a gripper past its limits reads as the limit). */
+export function gripperToModel(position: number, m: GripperMapping): number {
+  const s = (position - m.closedPosition) / (m.openPosition - m.closedPosition);
+  return m.modelClosed + Math.min(1, Math.max(0, s)) * (m.modelOpen - m.modelClosed);
+}
+
+/** Model units -> joint position, for the gripper command. */
+export function modelToGripper(value: number, m: GripperMapping): number {
+  const s = (value - m.modelClosed) / (m.modelOpen - m.modelClosed);
+  return m.closedPosition + s * (m.openPosition - m.closedPosition);
+}

@@ -1,0 +1,50 @@
+/**
+ * Freshness: a snapshot holds the latest sample of every input with its age, and is refused, naming
+ * the input, when any is missing, older than its bound, stamped in the future, or unusable. A
+ * snapshot is only as fresh as its oldest part: its stamp is the oldest input stamp.
+ */
+import { InputError } from '../errors.js';
+
+export type RefusalReason = 'missing' | 'stale' | 'future' | 'invalid';
+
+export class SnapshotRefused extends InputError {
+  readonly input: string;
+  readonly reason: RefusalReason;
+  readonly age: number | null;
+
+  constructor(input: string, reason: RefusalReason, detail: string, age: number | null = null) {
+    super(`snapshot refused: ${input}: ${detail}`);
+    this.input = input;
+    this.reason = reason;
+    this.age = age;
+  }
+}
+
+export interface InputStamp {
+  input: string;
+  stamp: number;
+  maxAge: number;
+}
+
+export interface Freshness {
+  /** Oldest input stamp: the observation time of the snapshot. */
+  stamp: number;
+  ages: Map<string, number>;
+}
+
+export function checkFreshness(now: number, inputs: readonly InputStamp[], futureTolerance: number): Freshness {
+  const ages = new Map<string, number>();
+  let stamp = Infinity;
+  for (const { input, stamp: s, maxAge } of inputs) {
+    const age = now - s;
+    if (age < -futureTolerance) {
+      throw new SnapshotRefused(input, 'future', `stamp ${s.toFixed(3)} s is ${(-age * 1e3).toFixed(1)} ms ahead of the clock (${now.toFixed(3)} s); check the clocks (use_sim_time, NTP/PTP).`, age);
+    }
+    if (age > maxAge) {
+      throw new SnapshotRefused(input, 'stale', `latest sample is ${(age * 1e3).toFixed(0)} ms old, above its bound of ${(maxAge * 1e3).toFixed(0)} ms.`, age);
+    }
+    ages.set(input, age);
+    stamp = Math.min(stamp, s);
+  }
+  return { stamp, ages };
+}

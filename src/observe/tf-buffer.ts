@@ -1,0 +1,151 @@
+/**
+ * A TF buffer fed by tf2_msgs/TFMessage from /tf and /tf_static: frames chained through their
+ * parents, dynamic transforms interpolated in time (lerp for translation, slerp for rotation), static
+ * ones valid at every time. Like tf2 it refuses to extrapolate: a stamp newer than the data (a stamp
+ * from the future) or older than the cache is an error, as are unknown frames and loops.
+ */
+import { InputError } from '../errors.js';
+import { compose, invert, IDENTITY, lerpVec, quatNormalize, slerp, type Quat, type Transform, type Vec3 } from '../geometry.js';
+import type { TFMessage } from '../messages.js';
+import { stampToSec } from '../time.js';
+
+interface Sample {
+  time: number;
+  tf: Transform;
+}
+
+interface Edge {
+  parent: string;
+  isStatic: boolean;
+  samples: Sample[]; // time-ordered; one entry for a static edge
+}
+
+export interface TfBufferOptions {
+  /** Seconds of dynamic history kept per frame (tf2's default is 10). */
+  cacheSeconds?: number;
+}
+
+export class TfBuffer {
+  readonly #edges = new Map<string, Edge>();
+  readonly #cache: number;
+
+  constructor({ cacheSeconds = 10 }: TfBufferOptions = {}) {
+    this.#cache = cacheSeconds;
+  }
+
+  frames(): string[] {
+    const all = new Set<string>();
+    for (const [child, e] of this.#edges) { all.add(child); all.add(e.parent); }
+    return [...all].sort();
+  }
+
+  /** `topic` only names the source in messages. A bad transform is refused before any is stored. */
+  add(msg: TFMessage, isStatic: boolean, topic: string): void {
+    const parsed = (msg.transforms ?? []).map((ts, i) => {
+      const child = ts.child_frame_id?.replace(/^\//, '') ?? '';
+      const parent = ts.header?.frame_id?.replace(/^\//, '') ?? '';
+      const { translation: tr, rotation: r } = ts.transform;
+      const t: Vec3 = [tr.x, tr.y, tr.z];
+      const q: Quat = [r.x, r.y, r.z, r.w];
+      const where = `${topic}: transform ${i} (${parent || '?'} -> ${child || '?'})`;
+      if (!child || !parent) throw new InputError(`${where}: frame ids must not be empty.`);
+      if (child === parent) throw new InputError(`${where}: a frame cannot be its own parent.`);
+      if (![...t, ...q].every(Number.isFinite)) throw new InputError(`${where}: translation or rotation is not finite.`);
+      const n = Math.hypot(...q);
+      if (Math.abs(n - 1) > 1e-2) throw new InputError(`${where}: rotation quaternion has norm ${n.toFixed(4)}, expected 1.`);
+      return { child, parent, sample: { time: stampToSec(ts.header.stamp), tf: { t, q: quatNormalize(q) } } };
+    });
+    for (const { child, parent, sample } of parsed) this.#insert(child, parent, isStatic, sample);
+  }
+
+  #insert(child: string, parent: string, isStatic: boolean, sample: Sample): void {
+    let e = this.#edges.get(child);
+    if (!e || e.parent !== parent || e.isStatic !== isStatic) {
+      // A re-parented frame starts a new history, as tf2 does.
+      e = { parent, isStatic, samples: [] };
+      this.#edges.set(child, e);
+    }
+    if (isStatic) {
+      e.samples = [sample];
+      return;
+    }
+    const s = e.samples;
+    let i = s.length;
+    while (i > 0 && (s[i - 1] as Sample).time > sample.time) i--;
+    if (i > 0 && (s[i - 1] as Sample).time === sample.time) s[i - 1] = sample;
+    else s.splice(i, 0, sample);
+    const newest = (s[s.length - 1] as Sample).time;
+    let drop = 0;
+    while (drop < s.length - 1 && (s[drop] as Sample).time < newest - this.#cache) drop++;
+    if (drop > 0) s.splice(0, drop);
+  }
+
+  /** Frames from `frame` up to its root; throws on an unknown frame or a loop. */
+  #chain(frame: string): string[] {
+    const chain = [frame];
+    const seen = new Set([frame]);
+    let cur = frame;
+    for (let e = this.#edges.get(cur); e; e = this.#edges.get(cur)) {
+      cur = e.parent;
+      if (seen.has(cur)) throw new InputError(`TF: loop in the frame tree: ${[...chain, cur].join(' -> ')}; a publisher is sending a transform that closes a cycle.`);
+      seen.add(cur);
+      chain.push(cur);
+    }
+    return chain;
+  }
+
+  #edgeAt(child: string, time: number, query: string): Transform {
+    const e = this.#edges.get(child) as Edge;
+    if (e.isStatic) return (e.samples[0] as Sample).tf;
+    const s = e.samples;
+    const first = s[0] as Sample, last = s[s.length - 1] as Sample;
+    if (time > last.time + 1e-9) {
+      throw new InputError(`TF: ${query}: the latest ${e.parent} -> ${child} transform is at ${last.time.toFixed(6)} s, ${((time - last.time) * 1e3).toFixed(1)} ms before the requested time ${time.toFixed(6)} s (extrapolation into the future).`);
+    }
+    if (time < first.time - 1e-9) {
+      throw new InputError(`TF: ${query}: the oldest ${e.parent} -> ${child} transform is at ${first.time.toFixed(6)} s, after the requested time ${time.toFixed(6)} s (extrapolation into the past; the cache keeps ${this.#cache} s).`);
+    }
+    let hi = s.findIndex((x) => x.time >= time - 1e-9);
+    if (hi <= 0) return (s[Math.max(0, hi)] as Sample).tf;
+    const a = s[hi - 1] as Sample, b = s[hi] as Sample;
+    if (Math.abs(b.time - time) <= 1e-9) return b.tf;
+    const u = (time - a.time) / (b.time - a.time);
+    return { t: lerpVec(a.tf.t, b.tf.t, u), q: slerp(a.tf.q, b.tf.q, u) };
+  }
+
+  /**
+   * The transform mapping points in `source` into `target`, at `time` (seconds) or at the latest
+   * time every link of the chain has data for ('latest'), with the time it is valid at.
+   */
+  lookup(target: string, source: string, time: number | 'latest'): { transform: Transform; stamp: number } {
+    const query = `${source} -> ${target}`;
+    const known = this.frames();
+    for (const f of [target, source]) {
+      if (!known.includes(f)) {
+        throw new InputError(`TF: ${query}: unknown frame ${f} (${known.length ? `known frames: ${known.join(', ')}` : 'no transform received yet on /tf or /tf_static'}).`);
+      }
+    }
+    const up = this.#chain(source);
+    const down = this.#chain(target);
+    const common = up.find((f) => down.includes(f));
+    if (common === undefined) {
+      throw new InputError(`TF: ${query}: the frames are not connected (${source}'s tree has root ${up[up.length - 1]}, ${target}'s has root ${down[down.length - 1]}).`);
+    }
+    const srcLinks = up.slice(0, up.indexOf(common));
+    const tgtLinks = down.slice(0, down.indexOf(common));
+    let at = typeof time === 'number' ? time : Infinity;
+    if (time === 'latest') {
+      for (const child of [...srcLinks, ...tgtLinks]) {
+        const e = this.#edges.get(child) as Edge;
+        if (!e.isStatic) at = Math.min(at, (e.samples[e.samples.length - 1] as Sample).time);
+      }
+      if (at === Infinity) at = 0; // static only: valid at every time
+    }
+    // common <- source: compose links from the common frame down to the source.
+    let commonFromSource: Transform = IDENTITY;
+    for (let i = srcLinks.length - 1; i >= 0; i--) commonFromSource = compose(commonFromSource, this.#edgeAt(srcLinks[i] as string, at, query));
+    let commonFromTarget: Transform = IDENTITY;
+    for (let i = tgtLinks.length - 1; i >= 0; i--) commonFromTarget = compose(commonFromTarget, this.#edgeAt(tgtLinks[i] as string, at, query));
+    return { transform: compose(invert(commonFromTarget), commonFromSource), stamp: at };
+  }
+}
