@@ -1,0 +1,101 @@
+import { strict as assert } from 'node:assert';
+
+import { angleBetween, distance, quatNormalize, type Quat, type Transform, type Vec3 } from '../../src/geometry.js';
+import { ArmPipeline } from '../../src/act/arm-pipeline.js';
+import { SafetyFilter, type SafetyLimits } from '../../src/act/safety.js';
+import type { BlendMode } from '../../src/act/timeline.js';
+import { GaussianNoise } from '../../src/model/noise.js';
+
+const LIMITS: SafetyLimits = {
+  workspaceMin: [0.1, -0.4, 0.02], workspaceMax: [0.6, 0.4, 0.5],
+  maxLinearSpeed: 0.5, maxAngularSpeed: 2.0, gripperMin: 0, gripperMax: 1, maxStepInterval: 0.05,
+};
+const DOWN: Quat = [1, 0, 0, 0];
+const pose = (t: Vec3, q: Quat = DOWN): Transform => ({ t, q });
+
+describe('safety filter', () => {
+  it('starts from the measured pose and limits the first step', () => {
+    const f = new SafetyFilter(LIMITS);
+    const r = f.filter({ pose: pose([0.5, 0, 0.3]), gripper: 0.5 }, 1, pose([0.3, 0, 0.3]));
+    assert.ok(r.ok);
+    assert.ok(Math.abs(r.target.pose.t[0] - (0.3 + 0.5 * 0.05)) < 1e-12);
+    assert.deepEqual(r.interventions, ['linear_speed']);
+  });
+
+  it('refuses to start without a measured pose, or from one outside the workspace', () => {
+    const f = new SafetyFilter(LIMITS);
+    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, 0, null), { ok: false, reason: 'no_measured_pose' });
+    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, 0, pose([0.9, 0, 0.3])), { ok: false, reason: 'measured_outside_workspace' });
+    assert.equal(f.counts.get('measured_outside_workspace'), 1);
+  });
+
+  it('clamps into the box, limits rotation speed, clamps the gripper, counts each kind', () => {
+    const f = new SafetyFilter(LIMITS);
+    const start = pose([0.59, 0, 0.3]);
+    const turned = quatNormalize([0, 1, 0, 0]); // 180 degrees from DOWN about z
+    const r = f.filter({ pose: pose([0.7, 0, 0.3], turned), gripper: 1.3 }, 0.05, start);
+    assert.ok(r.ok);
+    assert.equal(r.target.pose.t[0], 0.6);
+    assert.ok(Math.abs(angleBetween(DOWN, r.target.pose.q) - 2.0 * 0.05) < 1e-9);
+    assert.equal(r.target.gripper, 1);
+    assert.deepEqual(r.interventions.sort(), ['angular_speed', 'gripper_range', 'workspace']);
+    assert.deepEqual([...f.counts.keys()].sort(), ['angular_speed', 'gripper_range', 'workspace']);
+  });
+
+  it('refuses a non-finite target, counted', () => {
+    const f = new SafetyFilter(LIMITS);
+    assert.deepEqual(f.filter({ pose: pose([NaN, 0, 0.3]), gripper: 0 }, 0, pose([0.3, 0, 0.3])), { ok: false, reason: 'non_finite' });
+    assert.equal(f.counts.get('non_finite'), 1);
+  });
+
+  it('property: 10,000 random chunks, poses and timings never leave the box, exceed the limits or yield NaN', () => {
+    const g = new GaussianNoise(2024);
+    const u = (lo: number, hi: number): number => lo + (hi - lo) * g.uniform();
+    const randQuat = (): Quat => quatNormalize([g.normal(), g.normal(), g.normal(), g.normal()]);
+    const modes: BlendMode[] = [{ kind: 'latest' }, { kind: 'temporal_ensemble', coefficient: 0.1 }, { kind: 'crossfade', steps: 3 }];
+    let targets = 0, chunks = 0, refusedNaN = 0;
+    for (let episode = 0; chunks < 10_000; episode++) {
+      const p = new ArmPipeline('left', { blend: modes[episode % 3]!, gripperInterpolation: episode % 2 ? 'lerp' : 'hold', limits: LIMITS });
+      // Sometimes the arm is measured outside the workspace: nothing may be commanded then.
+      const measured = pose([u(0, 0.7), u(-0.5, 0.5), u(0, 0.6)], randQuat());
+      const outside = !p.safety.inWorkspace(measured.t);
+      let now = u(0, 1000);
+      let prev: { pose: Transform; time: number } | null = null;
+      for (let c = 0; c < 25; c++, chunks++) {
+        const dt = u(0.01, 0.2);
+        const horizon = 1 + Math.floor(u(0, 30));
+        const latency = u(0, 0.5);
+        const wild = g.uniform() < 0.2; // far out of the box, big jumps, occasional NaN
+        const poses = Array.from({ length: horizon }, () => pose(
+          wild ? [u(-5, 5), u(-5, 5), u(-5, 5)] : [u(0.05, 0.65), u(-0.45, 0.45), u(0, 0.55)], randQuat()));
+        const gripper = Array.from({ length: horizon }, () => (wild ? u(-3, 3) : u(0, 1)));
+        if (wild && g.uniform() < 0.3) poses[Math.floor(u(0, horizon))]!.t[1] = NaN;
+        try {
+          p.addChunk({ stamp: now - latency, dt, poses, gripper }, now);
+        } catch {
+          refusedNaN++;
+        }
+        const ticks = Math.floor(u(1, 20));
+        for (let k = 0; k < ticks; k++) {
+          now += u(0.001, 0.03) * (g.uniform() < 0.05 ? 10 : 1); // jittered ticks, some late
+          const r = p.tick(now, measured);
+          if (r.kind !== 'target') continue;
+          targets++;
+          assert.ok(!outside, 'commanded while the measured pose is outside the workspace');
+          const { t, q } = r.target.pose;
+          assert.ok([...t, ...q, r.target.gripper ?? 0].every(Number.isFinite), 'non-finite target');
+          assert.ok(t.every((v, i) => v >= LIMITS.workspaceMin[i]! && v <= LIMITS.workspaceMax[i]!), `outside the box: ${t}`);
+          assert.ok(r.target.gripper! >= 0 && r.target.gripper! <= 1, 'gripper out of range');
+          const from = prev ?? { pose: measured, time: now - LIMITS.maxStepInterval };
+          const span = Math.min(now - from.time, LIMITS.maxStepInterval);
+          assert.ok(distance(from.pose.t, t) <= LIMITS.maxLinearSpeed * span + 1e-9, 'linear step limit exceeded');
+          assert.ok(angleBetween(from.pose.q, q) <= LIMITS.maxAngularSpeed * span + 1e-6, 'angular step limit exceeded');
+          prev = { pose: r.target.pose, time: now };
+        }
+      }
+    }
+    assert.ok(chunks >= 10_000);
+    assert.ok(targets > 10_000, `only ${targets} targets were produced`);
+    assert.ok(refusedNaN > 100);
+  });
+});
