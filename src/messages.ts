@@ -75,3 +75,45 @@ export interface Float64 {
 export interface StringMsg {
   data: string;
 }
+
+/** twinvla/msg/ArmChunk */
+export interface ArmChunkMsg {
+  name: string;
+  frame_id: string;
+  poses: PoseMsg[];
+  gripper: NumericArray;
+}
+
+/** twinvla/msg/ActionChunk */
+export interface ActionChunkMsg {
+  header: Header;
+  model: string;
+  dt: number;
+  horizon: number;
+  arms: ArmChunkMsg[];
+}
+
+/** diagnostic_msgs/msg/KeyValue */
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+/** diagnostic_msgs/msg/DiagnosticStatus; level: 0 OK, 1 WARN, 2 ERROR, 3 STALE. */
+export interface DiagnosticStatus {
+  level: number;
+  name: string;
+  message: string;
+  hardware_id: string;
+  values: KeyValue[];
+}
+
+/** diagnostic_msgs/msg/DiagnosticArray */
+export interface DiagnosticArray {
+  header: Header;
+  status: DiagnosticStatus[];
+}
+
+/** std_srvs/srv/SetBool */
+export interface SetBoolRequest { data: boolean }
+export interface SetBoolResponse { success: boolean; message: string }

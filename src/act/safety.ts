@@ -54,6 +54,11 @@ export class SafetyFilter {
     this.#previous = null;
   }
 
+  /** The previous target was published again at `now` (holding): the next step is measured from then. */
+  held(now: number): void {
+    if (this.#previous) this.#previous = { pose: this.#previous.pose, time: now };
+  }
+
   get previous(): Transform | null {
     return this.#previous?.pose ?? null;
   }

@@ -1,0 +1,47 @@
+/**
+ * The Graph port: the little the nodes need from ROS 2. Two implementations: rclnodejs (live ROS 2)
+ * and replay (a bag or a list of messages on a simulated clock). Nodes import nothing else of ROS.
+ */
+import type { Logger } from '../log.js';
+import type { ParamSpec, ParamValues } from '../node/params.js';
+
+/** QoS profiles by intent: cameras use sensor_data; /tf_static and latched state use transient_local. */
+export type QosName = 'sensor_data' | 'reliable' | 'transient_local';
+
+export interface Publisher<T> {
+  readonly topic: string;
+  publish(msg: T): void;
+}
+
+export interface Subscription {
+  readonly topic: string;
+}
+
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Graph {
+  /** The node's fully qualified name, for example /twinvla/twinvla_policy. */
+  readonly nodeName: string;
+  readonly logger: Logger;
+  /** Seconds on the node's clock (simulated time when use_sim_time is set, or in replay). */
+  now(): number;
+  subscribe<T>(topic: string, type: string, qos: QosName, callback: (msg: T) => void): Subscription;
+  advertise<T>(topic: string, type: string, qos: QosName): Publisher<T>;
+  createTimer(periodSeconds: number, callback: () => void): Timer;
+  /** Declares the node's parameters from its schema and returns the validated values
+   * (overrides from --params-file or the launch file applied); throws ParameterError listing all problems. */
+  parameters(schema: readonly ParamSpec[]): ParamValues;
+  createService<Req, Res>(name: string, type: string, handler: (request: Req) => Res): void;
+  /** Runs an inference. Live: as it comes. Replay: the result is delivered at start + latency on the
+   * simulated clock, the latency measured or fixed. */
+  compute<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Resolves `~/x` against the node name, as rcl does for private names. */
+export function resolveTopic(name: string, nodeName: string): string {
+  if (name.startsWith('~/')) return `${nodeName}/${name.slice(2)}`;
+  if (name === '~') return nodeName;
+  return name.startsWith('/') ? name : `/${name}`;
+}

@@ -1,0 +1,205 @@
+/**
+ * One arm's executor: ActionChunk in, that arm's PoseStamped target and gripper command out at
+ * control_rate_hz, through the chunk timeline and the safety filter. It starts disabled (nothing is
+ * published on the command topics) until ~/enable (std_srvs/srv/SetBool) or autostart; enabling starts
+ * from the measured pose. When no fresh chunk covers now it holds the last target or stops
+ * publishing, per on_no_chunk, and says so once in the log and always in /diagnostics.
+ */
+import { ArmPipeline } from '../act/arm-pipeline.js';
+import type { Intervention } from '../act/safety.js';
+import { poseStamped, float64 } from '../act/output.js';
+import { parseBlendMode } from '../act/timeline.js';
+import type { ArmTarget } from '../act/interpolate.js';
+import { TwinvlaError } from '../errors.js';
+import { compose, type Transform, type Vec3 } from '../geometry.js';
+import type { Graph, Publisher } from '../graph/port.js';
+import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequest, SetBoolResponse, TFMessage } from '../messages.js';
+import { EndEffectorTracker } from '../observe/end-effector.js';
+import { modelToGripper } from '../observe/joint-states.js';
+import { TfBuffer } from '../observe/tf-buffer.js';
+import { armChunkFrom } from './chunk-message.js';
+import { diagnosticArray, OK, WARN } from './diagnostics.js';
+import { EXECUTOR_PARAMS } from './executor-params.js';
+import type { ParamValues } from './params.js';
+
+export type ExecutorStatus = 'disabled' | 'commanding' | 'holding' | 'stopped' | 'refused';
+
+export class ArmExecutor {
+  readonly graph: Graph;
+  readonly params: ParamValues;
+  readonly arm: string;
+  readonly pipeline: ArmPipeline;
+  readonly tf = new TfBuffer();
+  readonly #measured: EndEffectorTracker;
+  readonly #targetPub: Publisher<PoseStamped>;
+  readonly #gripperPub: Publisher<Float64>;
+  readonly #diagPub: Publisher<DiagnosticArray>;
+  #enabled: boolean;
+  #last: ArmTarget | null = null;
+  #status: ExecutorStatus = 'disabled';
+  #said = '';
+  #frame = '';
+  #lastChunkStamp = -Infinity;
+  targetsPublished = 0;
+  heldTicks = 0;
+  chunksReceived = 0;
+  chunkErrors = 0;
+
+  private constructor(graph: Graph, params: ParamValues) {
+    this.graph = graph;
+    this.params = params;
+    const p = params;
+    this.arm = p['arm'] as string;
+    const s = (k: string): string => p[k] as string;
+    const n = (k: string): number => p[k] as number;
+    this.pipeline = new ArmPipeline(this.arm, {
+      blend: parseBlendMode(s('blending.mode'), n('blending.coefficient'), n('blending.crossfade_steps'), 'parameter blending.mode'),
+      gripperInterpolation: s('gripper_interpolation') as 'hold' | 'lerp',
+      limits: {
+        workspaceMin: p['safety.workspace_min'] as Vec3, workspaceMax: p['safety.workspace_max'] as Vec3,
+        maxLinearSpeed: n('safety.max_linear_speed'), maxAngularSpeed: n('safety.max_angular_speed'),
+        gripperMin: n('safety.gripper_min'), gripperMax: n('safety.gripper_max'), maxStepInterval: n('safety.max_step_interval'),
+      },
+    });
+    this.#frame = s('output_frame') || s('measured_pose.base_frame');
+    this.#measured = new EndEffectorTracker(this.arm, s('measured_pose.source') === 'tf'
+      ? { kind: 'tf', baseFrame: s('measured_pose.base_frame'), eeFrame: s('measured_pose.ee_frame') }
+      : { kind: 'topic', topic: s('measured_pose.topic'), baseFrame: s('measured_pose.base_frame') });
+    this.#enabled = p['autostart'] as boolean;
+    this.#targetPub = graph.advertise<PoseStamped>(s('target_topic'), 'geometry_msgs/msg/PoseStamped', 'reliable');
+    this.#gripperPub = graph.advertise<Float64>(s('gripper_topic'), 'std_msgs/msg/Float64', 'reliable');
+    this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
+    graph.subscribe<ActionChunkMsg>(s('chunk_topic'), 'twinvla/msg/ActionChunk', 'reliable', (m) => this.#onChunk(m));
+    graph.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', (m) => this.#guard(() => this.tf.add(m, false, '/tf')));
+    graph.subscribe<TFMessage>('/tf_static', 'tf2_msgs/msg/TFMessage', 'transient_local', (m) => this.#guard(() => this.tf.add(m, true, '/tf_static')));
+    if (s('measured_pose.source') === 'topic') {
+      graph.subscribe<PoseStamped>(s('measured_pose.topic'), 'geometry_msgs/msg/PoseStamped', 'sensor_data', (m) => this.#guard(() => this.#measured.onPose(m)));
+    }
+    graph.createService<SetBoolRequest, SetBoolResponse>('~/enable', 'std_srvs/srv/SetBool', (req) => this.enable(req.data));
+    graph.createTimer(1 / n('control_rate_hz'), () => this.tick());
+    graph.createTimer(n('diagnostics_period'), () => this.#publishDiagnostics());
+    graph.logger.info(`${this.arm} executor: ${this.#enabled ? 'enabled (autostart)' : 'disabled until ~/enable'}, ${n('control_rate_hz')} Hz, frame ${this.#frame}`);
+  }
+
+  static create(graph: Graph): ArmExecutor {
+    return new ArmExecutor(graph, graph.parameters(EXECUTOR_PARAMS));
+  }
+
+  get enabled(): boolean { return this.#enabled; }
+  get status(): ExecutorStatus { return this.#status; }
+
+  #guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof TwinvlaError)) throw e;
+      this.graph.logger.warn(e.message);
+    }
+  }
+
+  #say(status: ExecutorStatus, message: string): void {
+    this.#status = status;
+    if (message !== this.#said) this.graph.logger.warn(message);
+    this.#said = message;
+  }
+
+  /** ~/enable: enabling starts from the measured pose; disabling stops every command at once. */
+  enable(on: boolean): SetBoolResponse {
+    this.#enabled = on;
+    this.#last = null;
+    this.#said = '';
+    this.pipeline.reset();
+    this.#status = on ? 'commanding' : 'disabled';
+    this.graph.logger.info(`${this.arm} executor ${on ? 'enabled: starting from the measured pose' : 'disabled: no commands'}`);
+    return { success: true, message: on ? 'enabled' : 'disabled' };
+  }
+
+  #measuredPose(): Transform | null {
+    try {
+      return this.#measured.read(this.tf)?.pose ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  #onChunk(msg: ActionChunkMsg): void {
+    const now = this.graph.now();
+    const found = armChunkFrom(msg, this.arm);
+    if (!found) {
+      this.chunkErrors++;
+      this.#say(this.#status, `ActionChunk from model ${msg.model} has no arm ${this.arm} (it has ${msg.arms.map((a) => a.name).join(', ')}); check the arm parameter.`);
+      return;
+    }
+    let { chunk } = found;
+    try {
+      if (found.frame && found.frame !== this.#frame) {
+        // Chunks come in the arm's base frame; targets go out in output_frame.
+        const { transform } = this.tf.lookup(this.#frame, found.frame, 'latest');
+        chunk = { ...chunk, poses: chunk.poses.map((p) => compose(transform, p)) };
+      }
+      const r = this.pipeline.addChunk(chunk, now);
+      this.chunksReceived++;
+      if (r.accepted) this.#lastChunkStamp = chunk.stamp;
+    } catch (e) {
+      if (!(e instanceof TwinvlaError)) throw e;
+      this.chunkErrors++;
+      this.graph.logger.warn(e.message);
+    }
+  }
+
+  #publish(target: ArmTarget, now: number): void {
+    this.#targetPub.publish(poseStamped(target.pose, this.#frame, now));
+    if (target.gripper !== null) {
+      const g = this.params['gripper_output'] === 'joint'
+        ? modelToGripper(target.gripper, { joint: '', closedPosition: this.params['gripper.closed_position'] as number, openPosition: this.params['gripper.open_position'] as number, modelClosed: 0, modelOpen: 1 })
+        : target.gripper;
+      this.#gripperPub.publish(float64(g));
+    }
+  }
+
+  tick(): void {
+    if (!this.#enabled) {
+      this.#status = 'disabled';
+      return;
+    }
+    const now = this.graph.now();
+    const r = this.pipeline.tick(now, this.#last ? null : this.#measuredPose());
+    if (r.kind === 'target') {
+      this.#publish(r.target, now);
+      this.#last = r.target;
+      this.targetsPublished++;
+      if (this.#status !== 'commanding') { this.#status = 'commanding'; this.#said = ''; }
+      return;
+    }
+    if (r.reason === 'no_chunk') {
+      if (this.params['on_no_chunk'] === 'hold' && this.#last) {
+        this.#publish(this.#last, now);
+        this.pipeline.safety.held(now);
+        this.heldTicks++;
+        this.#say('holding', `${this.arm} executor: no fresh chunk covers now; holding the last target`);
+      } else {
+        this.#say('stopped', `${this.arm} executor: no fresh chunk covers now; not publishing`);
+      }
+      return;
+    }
+    this.#say('refused', `${this.arm} executor: no target (${r.reason as Intervention}); not publishing`);
+  }
+
+  #publishDiagnostics(): void {
+    const now = this.graph.now();
+    const values: Record<string, string | number> = {
+      enabled: String(this.#enabled),
+      status: this.#status,
+      targets_published: this.targetsPublished,
+      held_ticks: this.heldTicks,
+      chunks_received: this.chunksReceived,
+      chunk_errors: this.chunkErrors,
+      dropped_steps: this.pipeline.timeline.droppedSteps,
+      stale_chunks: this.pipeline.timeline.staleChunks,
+      last_chunk_age_s: Number.isFinite(this.#lastChunkStamp) ? now - this.#lastChunkStamp : -1,
+    };
+    for (const [k, v] of this.pipeline.safety.counts) values[`safety.${k}`] = v;
+    const level = this.#status === 'commanding' || this.#status === 'disabled' ? OK : WARN;
+    this.#diagPub.publish(diagnosticArray(now, `${this.graph.nodeName}: ${this.arm} executor`, level, this.#said || this.#status, values));
+  }
+}

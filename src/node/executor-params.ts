@@ -1,0 +1,32 @@
+/** The ArmExecutor's parameters: one schema per node, as for the PolicyNode. */
+import type { ParamSpec } from './params.js';
+
+export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
+  { name: 'arm', type: 'string', default: 'left', readOnly: true, description: 'Which arm of the ActionChunk this executor drives.' },
+  { name: 'chunk_topic', type: 'string', default: '/twinvla_policy/action_chunk', description: 'twinvla/msg/ActionChunk input topic.' },
+  { name: 'control_rate_hz', type: 'double', default: 50, min: 1, max: 1000, unit: 'Hz', readOnly: true, description: 'Rate of the published targets.' },
+  { name: 'target_topic', type: 'string', default: '~/target_pose', description: 'geometry_msgs/msg/PoseStamped output topic.' },
+  { name: 'gripper_topic', type: 'string', default: '~/gripper_command', description: 'std_msgs/msg/Float64 gripper command topic.' },
+  { name: 'gripper_output', type: 'string', default: 'model', allowed: ['model', 'joint'], description: 'model: the model\'s gripper units; joint: mapped to the gripper joint\'s positions.' },
+  { name: 'gripper.closed_position', type: 'double', default: 0.0, unit: 'm or rad', description: 'Joint position commanded for the model\'s closed value (gripper_output joint).' },
+  { name: 'gripper.open_position', type: 'double', default: 1.0, unit: 'm or rad', description: 'Joint position commanded for the model\'s open value (gripper_output joint).' },
+  { name: 'output_frame', type: 'string', default: '', description: 'Frame of the published targets; empty: the chunk\'s frame. Otherwise chunks are transformed with TF.' },
+  { name: 'measured_pose.source', type: 'string', default: 'tf', allowed: ['tf', 'topic'], description: 'Where the arm\'s measured pose comes from (first target, re-enable).' },
+  { name: 'measured_pose.base_frame', type: 'string', default: 'left_base_link', description: 'Frame the measured pose is expressed in (must be the output frame).' },
+  { name: 'measured_pose.ee_frame', type: 'string', default: 'left_ee_link', description: 'End-effector frame (source tf).' },
+  { name: 'measured_pose.topic', type: 'string', default: '/left/ee_pose', description: 'PoseStamped topic (source topic).' },
+  { name: 'blending.mode', type: 'string', default: 'temporal_ensemble', allowed: ['latest', 'temporal_ensemble', 'crossfade'], description: 'How overlapping chunks combine.' },
+  { name: 'blending.coefficient', type: 'double', default: 0.01, min: 0, max: 10, description: 'temporal_ensemble: weight exp(-coefficient * i), i = 0 the oldest chunk.' },
+  { name: 'blending.crossfade_steps', type: 'integer', default: 5, min: 1, max: 1000, description: 'crossfade: chunk steps over which the new chunk takes over.' },
+  { name: 'gripper_interpolation', type: 'string', default: 'hold', allowed: ['hold', 'lerp'], description: 'Between chunk steps, hold the gripper value or interpolate it.' },
+  { name: 'safety.workspace_min', type: 'double_array', default: [0.0, -0.6, 0.0], length: 3, unit: 'm', description: 'Lower corner of the workspace box in the output frame.' },
+  { name: 'safety.workspace_max', type: 'double_array', default: [0.7, 0.6, 0.6], length: 3, unit: 'm', description: 'Upper corner of the workspace box in the output frame.' },
+  { name: 'safety.max_linear_speed', type: 'double', default: 0.25, min: 0, max: 5, unit: 'm/s', description: 'Largest target speed; steps are shortened to it.' },
+  { name: 'safety.max_angular_speed', type: 'double', default: 1.5, min: 0, max: 20, unit: 'rad/s', description: 'Largest target angular speed.' },
+  { name: 'safety.gripper_min', type: 'double', default: 0.0, description: 'Smallest gripper command (model units).' },
+  { name: 'safety.gripper_max', type: 'double', default: 1.0, description: 'Largest gripper command (model units).' },
+  { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
+  { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ['hold', 'stop'], description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
+  { name: 'autostart', type: 'bool', default: false, description: 'Start enabled; otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
+  { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', description: 'Period of /diagnostics.' },
+];

@@ -1,0 +1,132 @@
+/**
+ * One declarative schema per node for its parameters: type, default, range or allowed values, unit,
+ * description, read-only. It supplies the defaults, validates everything at once (naming each
+ * parameter, its value and the file it came from), declares the parameters with descriptors in the
+ * live graph, and generates the README's parameter tables.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+import { ParameterError } from '../errors.js';
+
+export type ParamType = 'bool' | 'integer' | 'double' | 'string' | 'string_array' | 'double_array';
+export type ParamValue = boolean | number | string | string[] | number[];
+export type ParamValues = Record<string, ParamValue>;
+
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  default: ParamValue;
+  description: string;
+  unit?: string;
+  min?: number;
+  max?: number;
+  /** For strings, or the items of a string array. */
+  allowed?: readonly string[];
+  /** For arrays: exact length. */
+  length?: number;
+  readOnly?: boolean;
+}
+
+function describe(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+function check(spec: ParamSpec, v: unknown): string | null {
+  const { type, min, max, allowed, length } = spec;
+  const inRange = (x: number): boolean => (min === undefined || x >= min) && (max === undefined || x <= max);
+  const range = min !== undefined || max !== undefined ? ` in [${min ?? '-inf'}, ${max ?? 'inf'}]` : '';
+  switch (type) {
+    case 'bool':
+      return typeof v === 'boolean' ? null : 'expected true or false';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && inRange(v) ? null : `expected an integer${range}`;
+    case 'double':
+      return typeof v === 'number' && Number.isFinite(v) && inRange(v) ? null : `expected a number${range}${spec.unit ? ` (${spec.unit})` : ''}`;
+    case 'string':
+      if (typeof v !== 'string') return 'expected a string';
+      return allowed && !allowed.includes(v) ? `expected one of ${allowed.join(', ')}` : null;
+    case 'string_array':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return 'expected a list of strings';
+      if (allowed && !v.every((x) => allowed.includes(x as string))) return `expected items from ${allowed.join(', ')}`;
+      return length !== undefined && v.length !== length ? `expected ${length} items` : null;
+    case 'double_array':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && inRange(x))) return `expected a list of numbers${range}`;
+      return length !== undefined && v.length !== length ? `expected ${length} numbers${spec.unit ? ` (${spec.unit})` : ''}` : null;
+    default: {
+      const never: never = type;
+      return `unknown parameter type ${String(never)}`;
+    }
+  }
+}
+
+/** Validates `given` over the schema's defaults. Unknown names are errors too (a typo must not pass silently). */
+export function resolveParams(schema: readonly ParamSpec[], given: Record<string, unknown>, source: string): ParamValues {
+  const out: ParamValues = {};
+  const problems: string[] = [];
+  const known = new Set(schema.map((s) => s.name));
+  for (const name of Object.keys(given)) {
+    if (!known.has(name) && name !== 'use_sim_time') problems.push(`${name}: not a parameter of this node (see the README's parameter table)`);
+  }
+  for (const spec of schema) {
+    const v = Object.prototype.hasOwnProperty.call(given, spec.name) ? given[spec.name] : spec.default;
+    const err = check(spec, v);
+    if (err) problems.push(`${spec.name} = ${describe(v)}: ${err}`);
+    else out[spec.name] = v as ParamValue;
+  }
+  if (problems.length > 0) {
+    throw new ParameterError(`${source}: ${problems.length} invalid parameter(s):\n  ${problems.join('\n  ')}`);
+  }
+  return out;
+}
+
+function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Parameters for `nodeName` from a ROS 2 params file: `/**` entries first, then the node's own
+ * (`name`, `/name` or `/ns/name`), as rcl merges them. Nested mappings become dotted names.
+ */
+export function paramsFromFile(file: string, nodeName: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ParameterError(`${file}: cannot read the parameters file (${(e as Error).message.split('\n')[0]}).`);
+  }
+  if (doc === null || typeof doc !== 'object') throw new ParameterError(`${file}: expected a mapping of node names to {ros__parameters: ...}.`);
+  const out: Record<string, unknown> = {};
+  const base = nodeName.split('/').pop() ?? nodeName;
+  const keys = ['/**', base, `/${base}`, nodeName];
+  for (const key of keys) {
+    const entry = (doc as Record<string, unknown>)[key];
+    if (entry === undefined) continue;
+    const params = (entry as Record<string, unknown>)?.['ros__parameters'];
+    if (params === undefined || params === null || typeof params !== 'object') {
+      throw new ParameterError(`${file}: ${key} needs a ros__parameters mapping.`);
+    }
+    Object.assign(out, flatten(params as Record<string, unknown>));
+  }
+  return out;
+}
+
+/** The README's parameter table for a schema. */
+export function markdownTable(schema: readonly ParamSpec[]): string {
+  const rows = schema.map((s) => {
+    const def = Array.isArray(s.default) ? `[${s.default.join(', ')}]` : s.default === '' ? '""' : String(s.default);
+    const constraint = [
+      s.allowed ? `one of ${s.allowed.join(', ')}` : '',
+      s.min !== undefined || s.max !== undefined ? `[${s.min ?? ''}, ${s.max ?? ''}]` : '',
+      s.length !== undefined ? `${s.length} items` : '',
+      s.readOnly ? 'read-only' : '',
+    ].filter(Boolean).join('; ');
+    return `| \`${s.name}\` | ${s.type} | \`${def}\` | ${s.unit ?? ''} | ${constraint} | ${s.description} |`;
+  });
+  return ['| parameter | type | default | unit | constraints | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,225 @@
+/**
+ * The GPU inference node. Subscribes to one camera per model role, the arms' joint states, /tf and
+ * /tf_static (or pose topics) and an instruction topic; runs one inference at a time from a fresh
+ * snapshot, back to back or at replan_period; publishes twinvla/msg/ActionChunk stamped with the
+ * snapshot's observation time, and /diagnostics. A managed node: configure loads and warms up the
+ * model, activate starts inference. Written against the Graph port alone.
+ */
+import { InputError, TwinvlaError } from '../errors.js';
+import type { ActionChunkMsg, CompressedImage, DiagnosticArray, Image, JointState, PoseStamped, StringMsg, TFMessage } from '../messages.js';
+import { Policy } from '../model/policy.js';
+import { parseProviders } from '../model/providers.js';
+import { ObservationAssembler, type ArmObserveConfig, type ObserveConfig } from '../observe/observation-assembler.js';
+import { SnapshotRefused, type RefusalReason } from '../observe/snapshot.js';
+import type { Graph, Publisher } from '../graph/port.js';
+import { toActionChunk } from './chunk-message.js';
+import { diagnosticArray, ERROR, OK, RateCounter, WARN, Window } from './diagnostics.js';
+import { resolveModelDir } from './model-path.js';
+import type { ParamValues } from './params.js';
+import { ARM_NAMES, CAMERA_ROLES, POLICY_PARAMS } from './policy-params.js';
+
+export type LifecycleState = 'unconfigured' | 'inactive' | 'active';
+
+function observeConfig(p: ParamValues, roles: readonly string[]): ObserveConfig {
+  const s = (k: string): string => p[k] as string;
+  const n = (k: string): number => p[k] as number;
+  const arms: ArmObserveConfig[] = ARM_NAMES.map((a) => ({
+    name: a,
+    pose: s(`arms.${a}.pose.source`) === 'tf'
+      ? { kind: 'tf', baseFrame: s(`arms.${a}.pose.base_frame`), eeFrame: s(`arms.${a}.pose.ee_frame`) }
+      : { kind: 'topic', topic: s(`arms.${a}.pose.topic`), baseFrame: s(`arms.${a}.pose.base_frame`) },
+    jointTopic: s(`arms.${a}.joint_states_topic`),
+    joints: p[`arms.${a}.joints`] as string[],
+    gripper: { joint: s(`arms.${a}.gripper.joint`), closedPosition: n(`arms.${a}.gripper.closed_position`), openPosition: n(`arms.${a}.gripper.open_position`), modelClosed: 0, modelOpen: 1 },
+  }));
+  return {
+    cameras: roles.map((role) => ({ role, topic: s(`cameras.${role}.topic`) })),
+    arms,
+    instruction: s('instruction'),
+    maxAge: { camera: n('max_age.camera'), joints: n('max_age.joints'), pose: n('max_age.pose') },
+    futureTolerance: n('future_tolerance'),
+  };
+}
+
+export class PolicyNode {
+  readonly graph: Graph;
+  readonly params: ParamValues;
+  #state: LifecycleState = 'unconfigured';
+  #policy: Policy | null = null;
+  #assembler: ObservationAssembler | null = null;
+  #chunkPub: Publisher<ActionChunkMsg> | null = null;
+  #diagPub: Publisher<DiagnosticArray>;
+  #inFlight = false;
+  #lastStart = -Infinity;
+  #seed: number;
+  readonly latency = new Window();
+  readonly refused = new Map<RefusalReason, number>();
+  #lastRefusal = '';
+  #refusalKey = '';
+  #chunks = 0;
+  #inputErrors = 0;
+  #lastChunkTime = -Infinity;
+  readonly #rates = new RateCounter();
+  readonly #frames = new Map<string, string>();
+
+  private constructor(graph: Graph, params: ParamValues) {
+    this.graph = graph;
+    this.params = params;
+    this.#seed = params['seed'] as number;
+    this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
+    graph.createTimer(params['diagnostics_period'] as number, () => this.#publishDiagnostics());
+  }
+
+  /** Reads and validates the parameters; with autostart, configures and activates. */
+  static async create(graph: Graph): Promise<PolicyNode> {
+    const node = new PolicyNode(graph, graph.parameters(POLICY_PARAMS));
+    if (node.params['autostart']) {
+      await node.configure();
+      node.activate();
+    }
+    return node;
+  }
+
+  get state(): LifecycleState { return this.#state; }
+  get policy(): Policy | null { return this.#policy; }
+  get chunksPublished(): number { return this.#chunks; }
+
+  /** Loads and warms up the model, then subscribes to what it needs. */
+  async configure(): Promise<void> {
+    if (this.#state !== 'unconfigured') return;
+    const p = this.params;
+    const dir = resolveModelDir(p['model'] as string);
+    const providers = parseProviders(p['providers'] as string[], 'parameter providers');
+    this.#policy = await Policy.create(dir, { providers, logger: this.graph.logger, warmupRuns: p['warmup_runs'] as number });
+    const roles = this.#policy.manifest.cameras.map((c) => c.role);
+    const unknown = roles.filter((r) => !(CAMERA_ROLES as readonly string[]).includes(r));
+    if (unknown.length > 0) throw new InputError(`model ${dir} has camera role(s) ${unknown.join(', ')} without a cameras.<role>.topic parameter; this node knows ${CAMERA_ROLES.join(', ')}.`);
+    const assembler = new ObservationAssembler(this.#policy.manifest, observeConfig(p, roles));
+    this.#assembler = assembler;
+    for (const a of ARM_NAMES) this.#frames.set(a, p[`arms.${a}.pose.base_frame`] as string);
+    this.#subscribe(assembler);
+    this.#chunkPub = this.graph.advertise<ActionChunkMsg>(p['chunk_topic'] as string, 'twinvla/msg/ActionChunk', 'reliable');
+    this.graph.createTimer(p['retry_period'] as number, () => this.#maybeStart());
+    this.#state = 'inactive';
+    this.graph.logger.info(`configured: model ${this.#policy.manifest.name} on ${this.#policy.providers.summary}`);
+  }
+
+  #guard<T>(input: string, f: (msg: T) => void): (msg: T) => void {
+    return (msg: T) => {
+      this.#rates.tick(input);
+      try {
+        f(msg);
+      } catch (e) {
+        if (!(e instanceof TwinvlaError)) throw e;
+        this.#inputErrors++;
+        this.graph.logger.warn(e.message);
+      }
+    };
+  }
+
+  #subscribe(a: ObservationAssembler): void {
+    const g = this.graph;
+    for (const { role, topic } of a.cameraTopics()) {
+      if (this.params[`cameras.${role}.transport`] === 'compressed') {
+        g.subscribe<CompressedImage>(topic, 'sensor_msgs/msg/CompressedImage', 'sensor_data', this.#guard(topic, (m) => a.onCompressedImage(role, m)));
+      } else {
+        g.subscribe<Image>(topic, 'sensor_msgs/msg/Image', 'sensor_data', this.#guard(topic, (m) => a.onImage(role, m)));
+      }
+    }
+    for (const topic of a.jointTopics()) g.subscribe<JointState>(topic, 'sensor_msgs/msg/JointState', 'sensor_data', this.#guard(topic, (m) => a.onJointState(topic, m)));
+    for (const { arm, topic } of a.poseTopics()) g.subscribe<PoseStamped>(topic, 'geometry_msgs/msg/PoseStamped', 'sensor_data', this.#guard(topic, (m) => a.onPose(arm, m)));
+    g.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', this.#guard('/tf', (m) => a.onTf(m, false, '/tf')));
+    g.subscribe<TFMessage>('/tf_static', 'tf2_msgs/msg/TFMessage', 'transient_local', this.#guard('/tf_static', (m) => a.onTf(m, true, '/tf_static')));
+    const instructionTopic = this.params['instruction_topic'] as string;
+    g.subscribe<StringMsg>(instructionTopic, 'std_msgs/msg/String', 'reliable', this.#guard(instructionTopic, (m) => {
+      a.instruction.set(m.data, instructionTopic);
+      g.logger.info(`instruction: ${JSON.stringify(m.data)}`);
+    }));
+  }
+
+  activate(): void {
+    if (this.#state === 'inactive') {
+      this.#state = 'active';
+      this.#maybeStart();
+    }
+  }
+
+  deactivate(): void {
+    if (this.#state === 'active') this.#state = 'inactive';
+  }
+
+  #maybeStart(): void {
+    if (this.#state !== 'active' || this.#inFlight) return;
+    const now = this.graph.now();
+    const period = this.params['replan_period'] as number;
+    if (period > 0 && now - this.#lastStart < period - 1e-9) return;
+    void this.#infer(now);
+  }
+
+  async #infer(start: number): Promise<void> {
+    const policy = this.#policy as Policy;
+    const assembler = this.#assembler as ObservationAssembler;
+    this.#inFlight = true;
+    let published = false;
+    try {
+      const seed = this.#seed;
+      const { snap, chunk } = await this.graph.compute(async () => {
+        const snap = await assembler.snapshot(start);
+        return { snap, chunk: await policy.predict(snap.observation, { seed }) };
+      });
+      this.#seed++;
+      this.#lastStart = start;
+      const now = this.graph.now();
+      this.latency.push(now - start);
+      (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames));
+      this.#chunks++;
+      this.#lastChunkTime = now;
+      published = true;
+    } catch (e) {
+      if (e instanceof SnapshotRefused) {
+        this.refused.set(e.reason, (this.refused.get(e.reason) ?? 0) + 1);
+        // Said once per input and reason (the age in the text changes at every retry).
+        const key = `${e.input}|${e.reason}`;
+        if (key !== this.#refusalKey) this.graph.logger.warn(e.message);
+        this.#refusalKey = key;
+        this.#lastRefusal = e.message;
+      } else if (e instanceof TwinvlaError) {
+        this.#inputErrors++;
+        this.graph.logger.error(`inference failed: ${e.message}`);
+      } else {
+        this.graph.logger.error(`inference failed: ${(e as Error).stack ?? String(e)}`);
+      }
+    } finally {
+      this.#inFlight = false;
+    }
+    if (published) {
+      if (this.#refusalKey) this.graph.logger.info('inputs fresh again: inference resumed');
+      this.#lastRefusal = '';
+      this.#refusalKey = '';
+      if ((this.params['replan_period'] as number) === 0) this.#maybeStart();
+    }
+  }
+
+  #publishDiagnostics(): void {
+    const now = this.graph.now();
+    const values: Record<string, string | number> = {
+      state: this.#state,
+      model: this.#policy?.manifest.name ?? '',
+      execution_provider: this.#policy?.providers.summary ?? '',
+      provider_fallbacks: this.#policy?.providers.fallbackCount ?? 0,
+      chunks_published: this.#chunks,
+      inference_latency_p50_ms: this.latency.quantile(0.5) * 1e3,
+      inference_latency_p95_ms: this.latency.quantile(0.95) * 1e3,
+      input_errors: this.#inputErrors,
+      instruction: this.#assembler?.instruction.text ?? '',
+    };
+    for (const reason of ['missing', 'stale', 'future', 'invalid'] as const) values[`refused.${reason}`] = this.refused.get(reason) ?? 0;
+    for (const [input, hz] of this.#rates.take(now)) values[`rate_hz.${input}`] = hz;
+    if (this.#lastRefusal) values['last_refusal'] = this.#lastRefusal;
+    const stalled = this.#state === 'active' && now - this.#lastChunkTime > 1.0;
+    const level = this.#state === 'unconfigured' ? ERROR : stalled ? WARN : OK;
+    const since = Number.isFinite(this.#lastChunkTime) ? `for ${(now - this.#lastChunkTime).toFixed(1)} s` : "yet";
+    const message = this.#state !== 'active' ? this.#state : stalled ? `no chunk ${since}${this.#lastRefusal ? `: ${this.#lastRefusal}` : ''}` : 'running';
+    this.#diagPub.publish(diagnosticArray(now, `${this.graph.nodeName}: policy`, level, message, values));
+  }
+}

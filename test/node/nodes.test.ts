@@ -1,0 +1,150 @@
+import { strict as assert } from 'node:assert';
+
+import { sampleChunk } from '../../src/act/interpolate.js';
+import { SafetyFilter } from '../../src/act/safety.js';
+import { angleBetween, distance, type Quat, type Vec3 } from '../../src/geometry.js';
+import { armChunkFrom } from '../../src/node/chunk-message.js';
+import { stampToSec } from '../../src/time.js';
+import { Scene, sceneMessages, stampOf } from './replay-scene.js';
+
+const pos = (p: { pose: { position: { x: number; y: number; z: number } } }): Vec3 => [p.pose.position.x, p.pose.position.y, p.pose.position.z];
+const quat = (p: { pose: { orientation: { x: number; y: number; z: number; w: number } } }): Quat => [p.pose.orientation.x, p.pose.orientation.y, p.pose.orientation.z, p.pose.orientation.w];
+
+describe('nodes over the replay graph', function () {
+  this.timeout(120_000);
+
+  it('disabled executors publish no command; enabled ones publish both arms at the control rate', async () => {
+    const s = await Scene.create(0.05);
+    assert.equal(s.policy.state, 'active');
+    await s.bus.run(sceneMessages(100, 101));
+    assert.ok(s.chunks.length >= 5, `chunks: ${s.chunks.length}`);
+    assert.equal(s.targets.left.length + s.targets.right.length + s.grippers.left.length, 0);
+    assert.equal(s.left.status, 'disabled');
+    s.bus.call('/twinvla_left_executor/enable', { data: true });
+    s.bus.call('/twinvla_right_executor/enable', { data: true });
+    await s.bus.run(sceneMessages(101.02, 102, { withStatic: false }));
+    for (const arm of ['left', 'right'] as const) {
+      const ts = s.targets[arm].map((x) => x.time);
+      assert.ok(ts.length >= 45 && ts.length <= 51, `${arm}: ${ts.length} targets in 1 s at 50 Hz`);
+      for (let i = 1; i < ts.length; i++) assert.ok(Math.abs(ts[i]! - ts[i - 1]! - 0.02) < 1e-6);
+      // Stamps are the tick's time; the frame is the arm's base frame.
+      for (const x of s.targets[arm]) assert.ok(Math.abs(stampOf(x.msg) - x.time) < 1e-6 && x.msg.header.frame_id === `${arm}_base`);
+      assert.equal(s.grippers[arm].length, ts.length);
+    }
+  });
+
+  it('targets equal the newest chunk interpolated at the tick, through the same safety filter', async () => {
+    const s = await Scene.create(0.05, { autostart: true });
+    await s.bus.run(sceneMessages(10, 11.5));
+    let compared = 0;
+    for (const arm of ['left', 'right'] as const) {
+      const safety = new SafetyFilter((arm === 'left' ? s.left : s.right).pipeline.safety.limits);
+      const measured = { t: [0.3, arm === 'left' ? 0.2 : -0.2, 0.2] as Vec3, q: [1, 0, 0, 0] as Quat };
+      for (const { time, seq, msg } of s.targets[arm]) {
+        const arrived = s.chunks.filter((c) => c.seq < seq);
+        const { chunk } = armChunkFrom(arrived[arrived.length - 1]!.msg, arm)!;
+        assert.ok(time <= chunk.stamp + (chunk.poses.length - 1) * chunk.dt, 'a target without a covering chunk');
+        const r = safety.filter(sampleChunk(chunk, time, 'hold'), time, measured);
+        assert.ok(r.ok);
+        assert.ok(distance(r.target.pose.t, pos(msg)) < 1e-9, `${arm} at ${time}`);
+        assert.ok(angleBetween(r.target.pose.q, quat(msg)) < 1e-6);
+        compared++;
+      }
+    }
+    assert.ok(compared > 100, `compared ${compared}`);
+    // Chunks carry the snapshot's observation time, older than their publication by the latency.
+    for (const c of s.chunks) assert.ok(stampToSec(c.msg.header.stamp) <= c.time - 0.05 + 1e-9);
+  });
+
+  it('a stale camera stops new chunks; the executors hold within one tick after the last chunk ends, then recover', async () => {
+    const s = await Scene.create(0.05, { autostart: true });
+    await s.bus.run(sceneMessages(20, 24, { headUntil: 21 }));
+    const lastBefore = s.chunks.filter((c) => c.time < 22).pop()!;
+    assert.ok(s.chunks.every((c) => c.time < 21.3 || c.time > 24), 'a chunk was published from a stale camera');
+    assert.ok((s.policy.refused.get('stale') ?? 0) > 0);
+    const { chunk } = armChunkFrom(lastBefore.msg, 'left')!;
+    const end = chunk.stamp + (chunk.poses.length - 1) * chunk.dt;
+    const after = s.targets.left.filter((t) => t.time > end);
+    assert.ok(after.length > 0 && after[0]!.time - end <= 0.02 + 1e-9, 'no tick right after the chunk ended');
+    // Holding republishes the last commanded pose with fresh stamps.
+    const held = after.slice(0, 5).map((t) => pos(t.msg));
+    for (const p of held) assert.ok(distance(p, held[0]!) < 1e-12);
+    assert.equal(s.left.status, 'holding');
+    assert.ok(s.logs.lines.some((l) => /left executor: no fresh chunk covers now; holding the last target/.test(l)));
+    assert.equal(s.logs.lines.filter((l) => /left executor: no fresh chunk covers now; holding/.test(l)).length, 1, 'said once in the log');
+    assert.equal(s.logs.lines.filter((l) => /camera head .* above its bound/.test(l)).length, 1, 'the refusal is said once');
+    // The camera comes back: new chunks, commanding again.
+    await s.bus.run(sceneMessages(24.02, 25, { withStatic: false }));
+    assert.ok(s.chunks.some((c) => c.time > 24.02));
+    assert.equal(s.left.status, 'commanding');
+  });
+
+  it('with on_no_chunk stop, nothing is published once the chunk runs out', async () => {
+    const s = await Scene.create(0.05, { autostart: true, on_no_chunk: 'stop' });
+    await s.bus.run(sceneMessages(30, 33, { headUntil: 31 }));
+    const last = s.chunks[s.chunks.length - 1]!;
+    const { chunk } = armChunkFrom(last.msg, 'right')!;
+    const end = chunk.stamp + (chunk.poses.length - 1) * chunk.dt;
+    assert.equal(s.targets.right.filter((t) => t.time > end + 1e-6).length, 0);
+    assert.equal(s.right.status, 'stopped');
+  });
+
+  it('re-enabling starts from the measured pose', async () => {
+    const limit = 0.05; // m/s: the first step from the measured pose is at most limit x 0.02 s
+    const s = await Scene.create(0.05, { autostart: true, 'safety.max_linear_speed': limit });
+    await s.bus.run(sceneMessages(40, 41));
+    s.bus.call('/twinvla_left_executor/enable', { data: false });
+    const n = s.targets.left.length;
+    // While disabled the arm is moved 10 cm along x.
+    await s.bus.run(sceneMessages(41.02, 42, { withStatic: false, dx: () => 0.1 }));
+    assert.equal(s.targets.left.length, n, 'published while disabled');
+    s.bus.call('/twinvla_left_executor/enable', { data: true });
+    await s.bus.run(sceneMessages(42.02, 42.5, { withStatic: false, dx: () => 0.1 }));
+    const first = pos(s.targets.left[n]!.msg);
+    const measured: Vec3 = [0.4, 0.2, 0.2];
+    assert.ok(distance(first, measured) <= limit * 0.1 + 1e-9, `first target ${first} is ${distance(first, measured)} m from the measured pose`);
+  });
+
+  it('an inference that eats most of the chunk still gives smooth, in-limit targets', async () => {
+    const lin = 0.3, ang = 1.0;
+    const s = await Scene.create(0.9, {
+      autostart: true, 'blending.mode': 'crossfade', 'safety.max_linear_speed': lin, 'safety.max_angular_speed': ang,
+      'safety.workspace_min': [0, -0.6, 0], 'safety.workspace_max': [0.7, 0.6, 0.6],
+    });
+    await s.bus.run(sceneMessages(50, 56));
+    assert.ok(s.chunks.length >= 3);
+    assert.ok(s.left.pipeline.timeline.droppedSteps > 30, 'late steps are dropped and counted');
+    for (const arm of ['left', 'right'] as const) {
+      const ts = s.targets[arm];
+      assert.ok(ts.length > 100, `${ts.length} targets`);
+      for (let i = 1; i < ts.length; i++) {
+        const dt = ts[i]!.time - ts[i - 1]!.time;
+        assert.ok(distance(pos(ts[i]!.msg), pos(ts[i - 1]!.msg)) <= lin * Math.min(dt, 0.1) + 1e-9);
+        assert.ok(angleBetween(quat(ts[i]!.msg), quat(ts[i - 1]!.msg)) <= ang * Math.min(dt, 0.1) + 1e-6);
+        assert.ok(pos(ts[i]!.msg).every((v, k) => v >= [0, -0.6, 0][k]! && v <= [0.7, 0.6, 0.6][k]!));
+      }
+    }
+  });
+
+  it('an inference slower than the whole chunk commands nothing from it: the chunk is refused as stale', async () => {
+    const s = await Scene.create(1.5, { autostart: true });
+    await s.bus.run(sceneMessages(70, 74));
+    assert.ok(s.chunks.length >= 2);
+    assert.equal(s.targets.left.length, 0);
+    assert.equal(s.left.pipeline.timeline.staleChunks, s.chunks.length);
+  });
+
+  it('publishes diagnostics: latency, rates, refusals, provider', async () => {
+    const s = await Scene.create(0.05, { autostart: true });
+    const diags: unknown[] = [];
+    s.bus.taps.push((topic, _t, _time, msg) => { if (topic === '/diagnostics') diags.push(msg); });
+    await s.bus.run(sceneMessages(60, 62.5));
+    const policy = diags.map((d) => (d as { status: { name: string; values: { key: string; value: string }[] }[] }).status[0]!).filter((st) => st.name === '/twinvla_policy: policy');
+    assert.ok(policy.length >= 2);
+    const kv = Object.fromEntries(policy[policy.length - 1]!.values.map((v) => [v.key, v.value]));
+    assert.equal(kv['execution_provider'], 'cpu');
+    assert.equal(kv['inference_latency_p50_ms'], '50.000');
+    assert.ok(Math.abs(Number(kv['rate_hz./cam_high/image_raw']) - 16.7) < 1.5);
+    assert.ok('refused.stale' in kv);
+  });
+});
