@@ -15,6 +15,8 @@ const USAGE = `twinvla <command>
   predict --model <dir> --fixture         run the model's fixture; compare with PyTorch
           [--providers cuda,cpu] [--tolerance 1e-4]
   demo                                    the main job on its embedded default
+  node policy|executor|bringup [ROS args] run the ROS 2 nodes (needs ROS 2 and rclnodejs)
+  params --yaml | --markdown              the parameters of every node, from their schemas
 
 Common options: --log-level debug|info|warn|error (default warn)`;
 
@@ -77,9 +79,29 @@ async function demo(): Promise<number> {
   return status;
 }
 
+async function nodes(args: string[]): Promise<number> {
+  const kind = args[0];
+  if (kind !== 'policy' && kind !== 'executor' && kind !== 'bringup') {
+    throw new TwinvlaError('INPUT', `node: expected policy, executor or bringup, got ${JSON.stringify(kind)}.`);
+  }
+  const { runNodes } = await import('./node/run.js');
+  await runNodes(kind, args.slice(1));
+  return new Promise<number>(() => undefined); // runs until SIGINT/SIGTERM
+}
+
+async function params(args: string[]): Promise<number> {
+  const { defaultParamsYaml, parameterTables } = await import('./node/params-doc.js');
+  if (args.includes('--yaml')) process.stdout.write(defaultParamsYaml());
+  else if (args.includes('--markdown')) process.stdout.write(`${parameterTables()}\n`);
+  else throw new TwinvlaError('INPUT', 'params: pass --yaml or --markdown.');
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'node': return nodes(rest);
+    case 'params': return params(rest);
     case 'inspect': return inspect(rest);
     case 'predict': return predict(rest);
     case 'demo': return demo();

@@ -39,9 +39,11 @@ export interface Graph {
   compute<T>(work: () => Promise<T>): Promise<T>;
 }
 
-/** Resolves `~/x` against the node name, as rcl does for private names. */
+/** Resolves a name as rcl does: `~/x` under the node, `x` under the node's namespace, `/x` as is. */
 export function resolveTopic(name: string, nodeName: string): string {
   if (name.startsWith('~/')) return `${nodeName}/${name.slice(2)}`;
   if (name === '~') return nodeName;
-  return name.startsWith('/') ? name : `/${name}`;
+  if (name.startsWith('/')) return name;
+  const namespace = nodeName.slice(0, nodeName.lastIndexOf('/'));
+  return `${namespace}/${name}`;
 }

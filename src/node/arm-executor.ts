@@ -1,7 +1,7 @@
 /**
  * One arm's executor: ActionChunk in, that arm's PoseStamped target and gripper command out at
  * control_rate_hz, through the chunk timeline and the safety filter. It starts disabled (nothing is
- * published on the command topics) until ~/enable (std_srvs/srv/SetBool) or autostart; enabling starts
+ * published on the command topics) until ~/enable (std_srvs/srv/SetBool) or start_enabled; enabling starts
  * from the measured pose. When no fresh chunk covers now it holds the last target or stops
  * publishing, per on_no_chunk, and says so once in the log and always in /diagnostics.
  */
@@ -65,7 +65,7 @@ export class ArmExecutor {
     this.#measured = new EndEffectorTracker(this.arm, s('measured_pose.source') === 'tf'
       ? { kind: 'tf', baseFrame: s('measured_pose.base_frame'), eeFrame: s('measured_pose.ee_frame') }
       : { kind: 'topic', topic: s('measured_pose.topic'), baseFrame: s('measured_pose.base_frame') });
-    this.#enabled = p['autostart'] as boolean;
+    this.#enabled = p['start_enabled'] as boolean;
     this.#targetPub = graph.advertise<PoseStamped>(s('target_topic'), 'geometry_msgs/msg/PoseStamped', 'reliable');
     this.#gripperPub = graph.advertise<Float64>(s('gripper_topic'), 'std_msgs/msg/Float64', 'reliable');
     this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
@@ -78,7 +78,7 @@ export class ArmExecutor {
     graph.createService<SetBoolRequest, SetBoolResponse>('~/enable', 'std_srvs/srv/SetBool', (req) => this.enable(req.data));
     graph.createTimer(1 / n('control_rate_hz'), () => this.tick());
     graph.createTimer(n('diagnostics_period'), () => this.#publishDiagnostics());
-    graph.logger.info(`${this.arm} executor: ${this.#enabled ? 'enabled (autostart)' : 'disabled until ~/enable'}, ${n('control_rate_hz')} Hz, frame ${this.#frame}`);
+    graph.logger.info(`${this.arm} executor: ${this.#enabled ? 'enabled at start' : 'disabled until ~/enable'}, ${n('control_rate_hz')} Hz, frame ${this.#frame}`);
   }
 
   static create(graph: Graph): ArmExecutor {

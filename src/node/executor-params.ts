@@ -3,7 +3,7 @@ import type { ParamSpec } from './params.js';
 
 export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'arm', type: 'string', default: 'left', readOnly: true, description: 'Which arm of the ActionChunk this executor drives.' },
-  { name: 'chunk_topic', type: 'string', default: '/twinvla_policy/action_chunk', description: 'twinvla/msg/ActionChunk input topic.' },
+  { name: 'chunk_topic', type: 'string', default: 'twinvla_policy/action_chunk', description: 'twinvla/msg/ActionChunk input topic (relative: in the executor\'s namespace, where the policy node publishes it).' },
   { name: 'control_rate_hz', type: 'double', default: 50, min: 1, max: 1000, unit: 'Hz', readOnly: true, description: 'Rate of the published targets.' },
   { name: 'target_topic', type: 'string', default: '~/target_pose', description: 'geometry_msgs/msg/PoseStamped output topic.' },
   { name: 'gripper_topic', type: 'string', default: '~/gripper_command', description: 'std_msgs/msg/Float64 gripper command topic.' },
@@ -27,6 +27,6 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'safety.gripper_max', type: 'double', default: 1.0, description: 'Largest gripper command (model units).' },
   { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
   { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ['hold', 'stop'], description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
-  { name: 'autostart', type: 'bool', default: false, description: 'Start enabled; otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
+  { name: 'start_enabled', type: 'bool', default: false, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
   { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', description: 'Period of /diagnostics.' },
 ];

@@ -91,7 +91,8 @@ function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, 
 
 /**
  * Parameters for `nodeName` from a ROS 2 params file: `/**` entries first, then the node's own
- * (`name`, `/name` or `/ns/name`), as rcl merges them. Nested mappings become dotted names.
+ * (`name`, `/name`, the name under a `/**` wildcard, or `/ns/name`), as rcl merges them. Nested
+ * mappings become dotted names.
  */
 export function paramsFromFile(file: string, nodeName: string): Record<string, unknown> {
   let doc: unknown;
@@ -103,7 +104,7 @@ export function paramsFromFile(file: string, nodeName: string): Record<string, u
   if (doc === null || typeof doc !== 'object') throw new ParameterError(`${file}: expected a mapping of node names to {ros__parameters: ...}.`);
   const out: Record<string, unknown> = {};
   const base = nodeName.split('/').pop() ?? nodeName;
-  const keys = ['/**', base, `/${base}`, nodeName];
+  const keys = ['/**', base, `/${base}`, `/**/${base}`, nodeName];
   for (const key of keys) {
     const entry = (doc as Record<string, unknown>)[key];
     if (entry === undefined) continue;

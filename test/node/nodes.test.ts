@@ -34,7 +34,7 @@ describe('nodes over the replay graph', function () {
   });
 
   it('targets equal the newest chunk interpolated at the tick, through the same safety filter', async () => {
-    const s = await Scene.create(0.05, { autostart: true });
+    const s = await Scene.create(0.05, { start_enabled: true });
     await s.bus.run(sceneMessages(10, 11.5));
     let compared = 0;
     for (const arm of ['left', 'right'] as const) {
@@ -57,7 +57,7 @@ describe('nodes over the replay graph', function () {
   });
 
   it('a stale camera stops new chunks; the executors hold within one tick after the last chunk ends, then recover', async () => {
-    const s = await Scene.create(0.05, { autostart: true });
+    const s = await Scene.create(0.05, { start_enabled: true });
     await s.bus.run(sceneMessages(20, 24, { headUntil: 21 }));
     const lastBefore = s.chunks.filter((c) => c.time < 22).pop()!;
     assert.ok(s.chunks.every((c) => c.time < 21.3 || c.time > 24), 'a chunk was published from a stale camera');
@@ -80,7 +80,7 @@ describe('nodes over the replay graph', function () {
   });
 
   it('with on_no_chunk stop, nothing is published once the chunk runs out', async () => {
-    const s = await Scene.create(0.05, { autostart: true, on_no_chunk: 'stop' });
+    const s = await Scene.create(0.05, { start_enabled: true, on_no_chunk: 'stop' });
     await s.bus.run(sceneMessages(30, 33, { headUntil: 31 }));
     const last = s.chunks[s.chunks.length - 1]!;
     const { chunk } = armChunkFrom(last.msg, 'right')!;
@@ -91,7 +91,7 @@ describe('nodes over the replay graph', function () {
 
   it('re-enabling starts from the measured pose', async () => {
     const limit = 0.05; // m/s: the first step from the measured pose is at most limit x 0.02 s
-    const s = await Scene.create(0.05, { autostart: true, 'safety.max_linear_speed': limit });
+    const s = await Scene.create(0.05, { start_enabled: true, 'safety.max_linear_speed': limit });
     await s.bus.run(sceneMessages(40, 41));
     s.bus.call('/twinvla_left_executor/enable', { data: false });
     const n = s.targets.left.length;
@@ -108,7 +108,7 @@ describe('nodes over the replay graph', function () {
   it('an inference that eats most of the chunk still gives smooth, in-limit targets', async () => {
     const lin = 0.3, ang = 1.0;
     const s = await Scene.create(0.9, {
-      autostart: true, 'blending.mode': 'crossfade', 'safety.max_linear_speed': lin, 'safety.max_angular_speed': ang,
+      start_enabled: true, 'blending.mode': 'crossfade', 'safety.max_linear_speed': lin, 'safety.max_angular_speed': ang,
       'safety.workspace_min': [0, -0.6, 0], 'safety.workspace_max': [0.7, 0.6, 0.6],
     });
     await s.bus.run(sceneMessages(50, 56));
@@ -127,7 +127,7 @@ describe('nodes over the replay graph', function () {
   });
 
   it('an inference slower than the whole chunk commands nothing from it: the chunk is refused as stale', async () => {
-    const s = await Scene.create(1.5, { autostart: true });
+    const s = await Scene.create(1.5, { start_enabled: true });
     await s.bus.run(sceneMessages(70, 74));
     assert.ok(s.chunks.length >= 2);
     assert.equal(s.targets.left.length, 0);
@@ -135,7 +135,7 @@ describe('nodes over the replay graph', function () {
   });
 
   it('publishes diagnostics: latency, rates, refusals, provider', async () => {
-    const s = await Scene.create(0.05, { autostart: true });
+    const s = await Scene.create(0.05, { start_enabled: true });
     const diags: unknown[] = [];
     s.bus.taps.push((topic, _t, _time, msg) => { if (topic === '/diagnostics') diags.push(msg); });
     await s.bus.run(sceneMessages(60, 62.5));

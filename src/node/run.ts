@@ -1,0 +1,45 @@
+/**
+ * The node processes: `policy` (the managed PolicyNode), `executor` (one ArmExecutor), `bringup`
+ * (all three in one process, sharing one context: the launch default). ROS arguments (--ros-args,
+ * --params-file, remappings, use_sim_time) pass through to rclnodejs.
+ */
+import { RclnodejsHost, type LifecycleHandlers } from '../graph/rclnodejs.js';
+import { ArmExecutor } from './arm-executor.js';
+import { PolicyNode } from './policy-node.js';
+
+export type NodeKind = 'policy' | 'executor' | 'bringup';
+
+async function startPolicy(host: RclnodejsHost): Promise<void> {
+  let node: PolicyNode | null = null;
+  const handlers = (): LifecycleHandlers => ({
+    configure: async () => { await node?.configure(); },
+    activate: () => node?.activate(),
+    deactivate: () => node?.deactivate(),
+  });
+  node = await PolicyNode.create(host.node('twinvla_policy', { lifecycle: handlers }));
+}
+
+export async function runNodes(kind: NodeKind, argv: string[]): Promise<void> {
+  const host = await RclnodejsHost.start(argv);
+  switch (kind) {
+    case 'policy':
+      await startPolicy(host);
+      break;
+    case 'executor':
+      ArmExecutor.create(host.node('twinvla_arm_executor'));
+      break;
+    case 'bringup':
+      await startPolicy(host);
+      ArmExecutor.create(host.node('twinvla_left_executor', { overrides: { arm: 'left' } }));
+      ArmExecutor.create(host.node('twinvla_right_executor', { overrides: { arm: 'right' } }));
+      break;
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown node kind ${String(never)}`);
+    }
+  }
+  host.spin();
+  const stop = (): void => { host.shutdown(); process.exit(0); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
