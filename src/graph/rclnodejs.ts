@@ -17,8 +17,9 @@ export class RosError extends TwinvlaError {
 
 export const ROS_SETUP_HELP =
   'rclnodejs could not be loaded, so the live ROS 2 graph is not available. Source ROS 2 (for example ' +
-  '`source /opt/ros/jazzy/setup.bash`), then rebuild the binding in the package folder with `npm rebuild rclnodejs` ' +
-  '(or `npm ci`), or build the workspace with `colcon build`. Offline evaluation (`twinvla eval`) needs no ROS 2.';
+  '`source /opt/ros/jazzy/setup.bash`), then build the binding in the package folder with ' +
+  '`npm ci --allow-scripts=rclnodejs` (or `npm rebuild rclnodejs`), or build the workspace with `colcon build`. ' +
+  'Offline evaluation (`twinvla eval`) needs no ROS 2.';
 
 async function loadRclnodejs(): Promise<RclModule> {
   try {
