@@ -4,6 +4,9 @@ import { cpus } from 'node:os';
 import { ROOT } from './root.js';
 import { benchModel } from './model.js';
 import { benchObserve } from './observe.js';
+import { benchExecutor } from './executor.js';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 const iterations = Number(process.env['BENCH_ITERATIONS'] ?? 20);
 const threads = Number(process.env['BENCH_THREADS'] ?? Math.min(2, cpus().length));
@@ -11,3 +14,9 @@ const threads = Number(process.env['BENCH_THREADS'] ?? Math.min(2, cpus().length
 const only = process.argv[2];
 if (!only || only === 'observe') process.stdout.write(`${(await benchObserve(ROOT, Number(process.env['BENCH_P1_ITERATIONS'] ?? 200))).join('\n')}\n\n`);
 if (!only || only === 'model') process.stdout.write(`${(await benchModel({ root: ROOT, iterations, threads })).join('\n')}\n`);
+if (!only || only === 'executor') {
+  const small = join(ROOT, 'bench', 'out', 'twinvla-small');
+  const dir = existsSync(join(small, 'model.yaml')) ? small : join(ROOT, 'models', 'twinvla-tiny');
+  process.stdout.write(`\n${(await benchExecutor(dir, Number(process.env['BENCH_P4_SECONDS'] ?? 10))).join('\n')}\n`);
+  process.exit(0);
+}

@@ -7,7 +7,8 @@
  */
 import { InputError, TwinvlaError } from '../errors.js';
 import type { ActionChunkMsg, CompressedImage, DiagnosticArray, Image, JointState, PoseStamped, StringMsg, TFMessage } from '../messages.js';
-import { Policy } from '../model/policy.js';
+import type { PolicyRunner } from '../model/runner.js';
+import { inThreadPolicy, ThreadedPolicy } from '../model/threaded-policy.js';
 import { parseProviders } from '../model/providers.js';
 import { ObservationAssembler, type ArmObserveConfig, type ObserveConfig } from '../observe/observation-assembler.js';
 import { SnapshotRefused, type RefusalReason } from '../observe/snapshot.js';
@@ -45,7 +46,7 @@ export class PolicyNode {
   readonly graph: Graph;
   readonly params: ParamValues;
   #state: LifecycleState = 'unconfigured';
-  #policy: Policy | null = null;
+  #policy: PolicyRunner | null = null;
   #assembler: ObservationAssembler | null = null;
   #chunkPub: Publisher<ActionChunkMsg> | null = null;
   #diagPub: Publisher<DiagnosticArray>;
@@ -81,7 +82,7 @@ export class PolicyNode {
   }
 
   get state(): LifecycleState { return this.#state; }
-  get policy(): Policy | null { return this.#policy; }
+  get policy(): PolicyRunner | null { return this.#policy; }
   get chunksPublished(): number { return this.#chunks; }
 
   /** Loads and warms up the model, then subscribes to what it needs. */
@@ -90,7 +91,9 @@ export class PolicyNode {
     const p = this.params;
     const dir = resolveModelDir(p['model'] as string);
     const providers = parseProviders(p['providers'] as string[], 'parameter providers');
-    this.#policy = await Policy.create(dir, { providers, logger: this.graph.logger, warmupRuns: p['warmup_runs'] as number });
+    const threads = p['intra_op_threads'] as number;
+    const options = { providers, logger: this.graph.logger, warmupRuns: p['warmup_runs'] as number, ...(threads > 0 ? { intraOpThreads: threads } : {}) };
+    this.#policy = p['inference_thread'] ? await ThreadedPolicy.create(dir, options) : await inThreadPolicy(dir, options);
     const roles = this.#policy.manifest.cameras.map((c) => c.role);
     const unknown = roles.filter((r) => !(CAMERA_ROLES as readonly string[]).includes(r));
     if (unknown.length > 0) throw new InputError(`model ${dir} has camera role(s) ${unknown.join(', ')} without a cameras.<role>.topic parameter; this node knows ${CAMERA_ROLES.join(', ')}.`);
@@ -101,7 +104,7 @@ export class PolicyNode {
     this.#chunkPub = this.graph.advertise<ActionChunkMsg>(p['chunk_topic'] as string, 'twinvla/msg/ActionChunk', 'reliable');
     this.graph.createTimer(p['retry_period'] as number, () => this.#maybeStart());
     this.#state = 'inactive';
-    this.graph.logger.info(`configured: model ${this.#policy.manifest.name} on ${this.#policy.providers.summary}`);
+    this.graph.logger.info(`configured: model ${this.#policy.manifest.name} on ${this.#policy.providerSummary}${p['inference_thread'] ? ' (inference thread)' : ''}`);
   }
 
   #guard<T>(input: string, f: (msg: T) => void): (msg: T) => void {
@@ -137,6 +140,14 @@ export class PolicyNode {
     }));
   }
 
+  /** Releases the model (and its inference thread). */
+  async shutdown(): Promise<void> {
+    this.#state = 'unconfigured';
+    const policy = this.#policy;
+    this.#policy = null;
+    await policy?.release();
+  }
+
   activate(): void {
     if (this.#state === 'inactive') {
       this.#state = 'active';
@@ -149,7 +160,7 @@ export class PolicyNode {
   }
 
   #maybeStart(): void {
-    if (this.#state !== 'active' || this.#inFlight) return;
+    if (this.#state !== 'active' || this.#inFlight || !this.#policy) return;
     const now = this.graph.now();
     const period = this.params['replan_period'] as number;
     if (period > 0 && now - this.#lastStart < period - 1e-9) return;
@@ -157,7 +168,7 @@ export class PolicyNode {
   }
 
   async #infer(start: number): Promise<void> {
-    const policy = this.#policy as Policy;
+    const policy = this.#policy as PolicyRunner;
     const assembler = this.#assembler as ObservationAssembler;
     this.#inFlight = true;
     let published = false;
@@ -205,8 +216,8 @@ export class PolicyNode {
     const values: Record<string, string | number> = {
       state: this.#state,
       model: this.#policy?.manifest.name ?? '',
-      execution_provider: this.#policy?.providers.summary ?? '',
-      provider_fallbacks: this.#policy?.providers.fallbackCount ?? 0,
+      execution_provider: this.#policy?.providerSummary ?? '',
+      provider_fallbacks: this.#policy?.providerFallbacks ?? 0,
       chunks_published: this.#chunks,
       inference_latency_p50_ms: this.latency.quantile(0.5) * 1e3,
       inference_latency_p95_ms: this.latency.quantile(0.95) * 1e3,

@@ -24,6 +24,8 @@ const arm = (a: string): ParamSpec[] => [
 export const POLICY_PARAMS: readonly ParamSpec[] = [
   { name: 'model', type: 'string', default: 'twinvla-tiny', readOnly: true, description: 'Model folder, or the name of a model installed under share/twinvla/models.' },
   { name: 'providers', type: 'string_array', default: ['cuda', 'cpu'], allowed: ['cuda', 'tensorrt', 'webgpu', 'cpu'], readOnly: true, description: 'ONNX Runtime execution providers in order of preference; each fallback is logged and counted.' },
+  { name: 'inference_thread', type: 'bool', default: true, readOnly: true, description: 'Run inference in a worker thread: onnxruntime-node runs a graph synchronously, which would stall the executors\' timers in the same process.' },
+  { name: 'intra_op_threads', type: 'integer', default: 0, min: 0, max: 256, readOnly: true, description: 'ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core). Leave a core to the executors on small machines.' },
   { name: 'warmup_runs', type: 'integer', default: 2, min: 0, max: 20, readOnly: true, description: 'Full predictions run at configure time.' },
   { name: 'instruction', type: 'string', default: '', description: 'The task instruction; replaced by messages on instruction_topic.' },
   { name: 'instruction_topic', type: 'string', default: '~/instruction', description: 'std_msgs/msg/String topic that replaces the instruction.' },

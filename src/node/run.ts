@@ -9,7 +9,7 @@ import { PolicyNode } from './policy-node.js';
 
 export type NodeKind = 'policy' | 'executor' | 'bringup';
 
-async function startPolicy(host: RclnodejsHost): Promise<void> {
+async function startPolicy(host: RclnodejsHost): Promise<PolicyNode> {
   let node: PolicyNode | null = null;
   const handlers = (): LifecycleHandlers => ({
     configure: async () => { await node?.configure(); },
@@ -17,19 +17,21 @@ async function startPolicy(host: RclnodejsHost): Promise<void> {
     deactivate: () => node?.deactivate(),
   });
   node = await PolicyNode.create(host.node('twinvla_policy', { lifecycle: handlers }));
+  return node;
 }
 
 export async function runNodes(kind: NodeKind, argv: string[]): Promise<void> {
   const host = await RclnodejsHost.start(argv);
+  let policy: PolicyNode | null = null;
   switch (kind) {
     case 'policy':
-      await startPolicy(host);
+      policy = await startPolicy(host);
       break;
     case 'executor':
       ArmExecutor.create(host.node('twinvla_arm_executor'));
       break;
     case 'bringup':
-      await startPolicy(host);
+      policy = await startPolicy(host);
       ArmExecutor.create(host.node('twinvla_left_executor', { overrides: { arm: 'left' } }));
       ArmExecutor.create(host.node('twinvla_right_executor', { overrides: { arm: 'right' } }));
       break;
@@ -39,7 +41,8 @@ export async function runNodes(kind: NodeKind, argv: string[]): Promise<void> {
     }
   }
   host.spin();
-  const stop = (): void => { host.shutdown(); process.exit(0); };
+  // The inference thread's sessions are released before the context goes.
+  const stop = (): void => { void (policy?.shutdown() ?? Promise.resolve()).finally(() => { host.shutdown(); process.exit(0); }); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

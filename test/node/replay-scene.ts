@@ -22,6 +22,8 @@ export const POLICY_PARAMS = {
   'arms.left.gripper.closed_position': 0.01, 'arms.left.gripper.open_position': 0.05,
   'arms.right.gripper.closed_position': 0.01, 'arms.right.gripper.open_position': 0.05,
   chunk_topic: '/twinvla/action_chunk',
+  // In-thread: replay is deterministic either way; the threaded path has its own test.
+  inference_thread: false,
 };
 
 export function executorParams(arm: 'left' | 'right', over: Record<string, unknown> = {}): Record<string, unknown> {
