@@ -1,0 +1,73 @@
+/**
+ * rosbag2's SQLite storage (`.db3`), read with sql.js (SQLite compiled to WebAssembly: no native
+ * build). Tables `topics` and `messages`; from ROS 2 Iron on, `message_definitions` carries the
+ * schemas, otherwise the bundled definitions are used. The file is read into memory whole.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import initSqlJs from 'sql.js';
+
+import { BagError } from '../errors.js';
+import { nsToSec, secToNs, type Bag, type BagMessage, type BagTopic } from './bag.js';
+
+type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
+let sql: Promise<SqlJs> | null = null;
+
+function sqlite(): Promise<SqlJs> {
+  const wasm = createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm');
+  sql ??= initSqlJs({ locateFile: () => wasm });
+  return sql;
+}
+
+export async function openDb3(path: string): Promise<Bag> {
+  const SQL = await sqlite();
+  let db;
+  try {
+    db = new SQL.Database(await readFile(path));
+    db.exec('SELECT count(*) FROM messages');
+  } catch (e) {
+    throw new BagError(`${path}: not a rosbag2 SQLite file (${(e as Error).message}); expected tables topics and messages as \`ros2 bag record -s sqlite3\` writes them.`);
+  }
+  const rows = (q: string, params: (string | number)[] = []): unknown[][] => {
+    const r = db.exec(q, params);
+    return r[0]?.values ?? [];
+  };
+  const topicRows = rows('SELECT id, name, type FROM topics ORDER BY id') as [number, string, string][];
+  const counts = new Map(rows('SELECT topic_id, count(*) FROM messages GROUP BY topic_id') as [number, number][]);
+  const topics: BagTopic[] = topicRows.map(([id, name, type]) => ({ name, type, count: counts.get(id) ?? 0 }));
+  const byId = new Map(topicRows.map(([id, name, type]) => [id, { name, type }]));
+  const definitions = new Map<string, { encoding: 'ros2msg' | 'ros2idl'; text: string }>();
+  const hasDefinitions = rows("SELECT name FROM sqlite_master WHERE type='table' AND name='message_definitions'").length > 0;
+  if (hasDefinitions) {
+    for (const [type, encoding, text] of rows('SELECT topic_type, encoding, encoded_message_definition FROM message_definitions') as [string, string, string][]) {
+      if ((encoding === 'ros2msg' || encoding === 'ros2idl') && text) definitions.set(type, { encoding, text });
+    }
+  }
+  const [first, last] = (rows('SELECT min(timestamp), max(timestamp) FROM messages')[0] ?? [0, 0]) as [number, number];
+  return {
+    path,
+    topics,
+    start: nsToSec(BigInt(first ?? 0)),
+    end: nsToSec(BigInt(last ?? 0)),
+    schema: (topic) => definitions.get(topics.find((t) => t.name === topic)?.type ?? '') ?? null,
+    async *messages({ topics: only, start, end } = {}) {
+      const ids = only ? topicRows.filter(([, name]) => only.includes(name)).map(([id]) => id) : null;
+      const where = [
+        ids ? `topic_id IN (${ids.join(',') || '-1'})` : '',
+        start !== undefined ? `timestamp >= ${secToNs(start)}` : '',
+        end !== undefined ? `timestamp <= ${secToNs(end)}` : '',
+      ].filter(Boolean);
+      const stmt = db.prepare(`SELECT topic_id, timestamp, data FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp, id`);
+      try {
+        while (stmt.step()) {
+          const [topicId, timestamp, data] = stmt.get() as [number, number, Uint8Array];
+          const t = byId.get(topicId);
+          if (!t) throw new BagError(`${path}: a message refers to topic id ${topicId}, which the topics table does not have; the bag is corrupt.`);
+          yield { topic: t.name, type: t.type, time: nsToSec(BigInt(timestamp)), data } satisfies BagMessage;
+        }
+      } finally {
+        stmt.free();
+      }
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * A bag as a replay source: each message decoded from CDR with its topic's codec (the bag's own
+ * schema, else the bundled definition), in log-time order. A message that cannot be decoded stops
+ * the replay with the file, topic and reason.
+ */
+import type { ReplayMessage } from '../graph/replay.js';
+import { fullName } from './definitions.js';
+import type { Bag } from './bag.js';
+import { CdrCodec } from './codec.js';
+
+export async function* decodedMessages(bag: Bag, options: { topics?: readonly string[]; start?: number; end?: number } = {}): AsyncIterable<ReplayMessage & { data: Uint8Array }> {
+  const codecs = new Map<string, CdrCodec>();
+  for await (const m of bag.messages(options)) {
+    let codec = codecs.get(m.topic);
+    if (!codec) {
+      codec = new CdrCodec(fullName(m.type), bag.schema(m.topic), `${bag.path} (topic ${m.topic})`);
+      codecs.set(m.topic, codec);
+    }
+    yield { topic: m.topic, type: fullName(m.type), time: m.time, message: codec.decode(m.data), data: m.data };
+  }
+}
