@@ -14,7 +14,9 @@ const USAGE = `twinvla <command>
   inspect <model-dir>                     print a model's contract
   predict --model <dir> --fixture         run the model's fixture; compare with PyTorch
           [--providers cuda,cpu] [--tolerance 1e-4]
-  demo                                    the main job on its embedded default
+  eval --bag <path> --model <dir>         replay a bag through the nodes; metrics, report, replay.mcap
+       [--params <yaml>] [--out <dir>] [--latency measured|<ms>] [--seed <n>] [--start <s>] [--end <s>]
+  demo                                    the main job: the bundled demo bag through a bundled model
   node policy|executor|bringup [ROS args] run the ROS 2 nodes (needs ROS 2 and rclnodejs)
   params --yaml | --markdown              the parameters of every node, from their schemas
 
@@ -59,24 +61,50 @@ async function predict(args: string[]): Promise<number> {
   return report.tokensMatch && report.maxAbs <= tolerance ? 0 : 1;
 }
 
-/** The main job on its embedded default: both bundled models on their fixtures. */
+function latencyFrom(v: string | undefined): 'measured' | number {
+  if (v === undefined || v === 'measured') return 'measured';
+  const ms = Number(v);
+  if (!Number.isFinite(ms) || ms < 0) throw new TwinvlaError('INPUT', `--latency ${JSON.stringify(v)}: expected "measured" or a number of milliseconds >= 0.`);
+  return ms / 1e3;
+}
+
+function numberFrom(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new TwinvlaError('INPUT', `--${name} ${JSON.stringify(v)}: expected a number.`);
+  return n;
+}
+
+async function evalCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      bag: { type: 'string' }, model: { type: 'string' }, params: { type: 'string' }, out: { type: 'string' },
+      latency: { type: 'string' }, seed: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
+    },
+  });
+  if (!values.bag || !values.model) throw new TwinvlaError('INPUT', 'eval: --bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`.');
+  const { evaluate } = await import('./eval/evaluate.js');
+  const { summaryTable } = await import('./eval/summary.js');
+  const start = numberFrom('start', values.start), end = numberFrom('end', values.end);
+  const r = await evaluate({
+    bag: values.bag, model: values.model, out: values.out ?? 'eval-out', latency: latencyFrom(values.latency),
+    seed: numberFrom('seed', values.seed) ?? 0, progress: true,
+    ...(values.params ? { params: values.params } : {}), ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}),
+  });
+  process.stdout.write(`${summaryTable(r)}\n`);
+  if (r.warnings.length > 0) process.stderr.write(`${r.warnings.length} warning(s) from the nodes; the first: ${r.warnings[0]}\n`);
+  return 0;
+}
+
+/** The main job on its embedded default: the bundled demo bag through the bundled TwinVLA model. */
 async function demo(): Promise<number> {
-  let status = 0;
-  process.stdout.write('twinvla demo: bundled models against their PyTorch fixtures\n\n');
-  process.stdout.write(`${'model'.padEnd(20)}${'family'.padEnd(14)}${'provider'.padEnd(10)}${'tokens'.padEnd(8)}${'max_abs_error'.padEnd(15)}predict ms\n`);
-  for (const dir of DEMO_MODELS) {
-    const policy = await Policy.create(dir, { providers: ['cpu'], warmupRuns: 1, logger: consoleLogger('warn') });
-    const report = await runFixture(policy);
-    const obs = policy.neutralObservation();
-    const t0 = performance.now();
-    await policy.predict(obs, { seed: 1 });
-    const ms = performance.now() - t0;
-    const ok = report.tokensMatch && report.maxAbs <= 1e-4;
-    if (!ok) status = 1;
-    process.stdout.write(`${policy.manifest.name.padEnd(20)}${policy.manifest.family.padEnd(14)}${policy.providers.summary.padEnd(10)}${(report.tokensMatch ? 'match' : 'DIFFER').padEnd(8)}${report.maxAbs.toExponential(2).padEnd(15)}${ms.toFixed(1)}\n`);
-    await policy.release();
-  }
-  return status;
+  const { ensureDemoBag } = await import('./eval/demo-bag.js');
+  const { PACKAGE_ROOT } = await import('./node/model-path.js');
+  const { join } = await import('node:path');
+  const bag = await ensureDemoBag(join('out', 'demo', 'demo.mcap'));
+  process.stdout.write(`twinvla demo: replaying ${bag} (generated on first run) through models/twinvla-tiny\n\n`);
+  return evalCommand(['--bag', bag, '--model', join(PACKAGE_ROOT, 'models', 'twinvla-tiny'), '--params', join(PACKAGE_ROOT, 'params', 'demo.yaml'), '--out', join('out', 'demo', 'eval'), '--latency', '50']);
 }
 
 async function nodes(args: string[]): Promise<number> {
@@ -105,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'inspect': return inspect(rest);
     case 'predict': return predict(rest);
     case 'demo': return demo();
+    case 'eval': return evalCommand(rest);
     case undefined: case '-h': case '--help': process.stdout.write(`${USAGE}\n`); return command ? 0 : 2;
     default:
       process.stderr.write(`twinvla: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);

@@ -1,0 +1,213 @@
+/**
+ * `twinvla eval`: a bag replayed through the production nodes (PolicyNode and both ArmExecutors on
+ * the replay graph), what the executors would have commanded compared with what the robot did.
+ * Writes metrics.json (deterministic for a seed and a fixed latency), report.html and replay.mcap.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { openBag } from '../bag/open-bag.js';
+import { Ros2McapWriter } from '../bag/mcap-writer.js';
+import { decodedMessages } from '../bag/replay-source.js';
+import { schemaText } from '../bag/definitions.js';
+import { BagError } from '../errors.js';
+import type { Transform } from '../geometry.js';
+import { resolveTopic } from '../graph/port.js';
+import { ReplayBus, type LatencyModel } from '../graph/replay.js';
+import { MemoryLogger } from '../log.js';
+import type { ActionChunkMsg, Float64, PoseStamped } from '../messages.js';
+import { ArmExecutor } from '../node/arm-executor.js';
+import { armChunkFrom } from '../node/chunk-message.js';
+import { EXECUTOR_PARAMS } from '../node/executor-params.js';
+import { paramsFromFile, resolveParams, type ParamValues } from '../node/params.js';
+import { PolicyNode } from '../node/policy-node.js';
+import { POLICY_PARAMS } from '../node/policy-params.js';
+import { stampToSec } from '../time.js';
+import { EVAL_PARAMS } from './eval-params.js';
+import { GroundTruth } from './ground-truth.js';
+import { armMetrics, stat, type ArmMetrics, type ChunkRecord, type ExecutedTarget } from './metrics.js';
+import { Progress } from './progress.js';
+import { renderReport, type ArmSeries } from './report.js';
+
+export interface EvalOptions {
+  bag: string;
+  model: string;
+  params?: string;
+  out: string;
+  /** 'measured' or fixed seconds. */
+  latency: LatencyModel;
+  seed: number;
+  /** Seconds from the bag's first message. */
+  start?: number;
+  end?: number;
+  progress?: boolean;
+}
+
+export interface Metrics {
+  format: 'twinvla-eval/1';
+  bag: string;
+  model: string;
+  seed: number;
+  latency: string;
+  window_s: { start: number; end: number };
+  chunks: number;
+  refused_snapshots: Record<string, number>;
+  observation_to_chunk_ms: ReturnType<typeof stat>;
+  arms: Record<string, ArmMetrics>;
+}
+
+export interface EvalResult {
+  metrics: Metrics;
+  wallSeconds: number;
+  simulatedSeconds: number;
+  warnings: string[];
+  files: { metrics: string; report: string; replay: string };
+}
+
+const ARMS = ['left', 'right'] as const;
+
+function nodeParams(file: string | undefined, node: string): Record<string, unknown> {
+  return file ? paramsFromFile(file, node) : {};
+}
+
+export async function evaluate(o: EvalOptions): Promise<EvalResult> {
+  const bag = await openBag(o.bag);
+  const source = o.params ?? 'defaults';
+  const policyParams: Record<string, unknown> = { ...nodeParams(o.params, 'twinvla_policy'), model: o.model, seed: o.seed, inference_thread: false };
+  const policyValues = resolveParams(POLICY_PARAMS, policyParams, source);
+  const evalValues = resolveParams(EVAL_PARAMS, nodeParams(o.params, 'twinvla_eval'), source);
+  const execValues = new Map<string, ParamValues>();
+  const execParams = new Map<string, Record<string, unknown>>();
+  for (const arm of ARMS) {
+    // Evaluation commands from the first chunk, compares grippers in model units, and listens where
+    // the policy node publishes.
+    const p: Record<string, unknown> = {
+      ...nodeParams(o.params, `twinvla_${arm}_executor`), arm, start_enabled: true, gripper_output: 'model',
+      chunk_topic: resolveTopic(policyValues['chunk_topic'] as string, '/twinvla_policy'),
+    };
+    if (!('measured_pose.base_frame' in p)) p['measured_pose.base_frame'] = policyValues[`arms.${arm}.pose.base_frame`];
+    if (!('measured_pose.ee_frame' in p)) p['measured_pose.ee_frame'] = policyValues[`arms.${arm}.pose.ee_frame`];
+    execParams.set(arm, p);
+    execValues.set(arm, resolveParams(EXECUTOR_PARAMS, p, source));
+  }
+
+  // Every input the policy subscribes to must be in the bag.
+  const required = [
+    ...['head', 'left_wrist', 'right_wrist'].map((r) => policyValues[`cameras.${r}.topic`] as string),
+    ...new Set(ARMS.map((a) => policyValues[`arms.${a}.joint_states_topic`] as string)),
+    ...(ARMS.some((a) => policyValues[`arms.${a}.pose.source`] === 'tf') ? ['/tf'] : []),
+  ];
+  const present = new Set(bag.topics.map((t) => t.name));
+  const missing = required.filter((t) => !present.has(t));
+  if (missing.length > 0) {
+    throw new BagError(`${o.bag}: the bag has no ${missing.join(', ')}, which the policy needs (parameters: ${source}). It has: ${bag.topics.map((t) => `${t.name} (${t.type})`).join(', ')}. Set the topic parameters in a params file and pass it with --params.`);
+  }
+
+  const t0 = bag.start + (o.start ?? 0);
+  const t1 = o.end !== undefined ? bag.start + o.end : bag.end;
+  mkdirSync(o.out, { recursive: true });
+  const files = { metrics: join(o.out, 'metrics.json'), report: join(o.out, 'report.html'), replay: join(o.out, 'replay.mcap') };
+  const writer = await Ros2McapWriter.create(files.replay);
+  let writing: Promise<void> = Promise.resolve();
+  const write = (f: () => Promise<void>): void => { writing = writing.then(f); };
+
+  const logger = new MemoryLogger();
+  const bus = new ReplayBus({ latency: o.latency, logLevel: 'silent' });
+  const truth = new GroundTruth(ARMS.map((a) => ({
+    name: a,
+    baseFrame: policyValues[`arms.${a}.pose.base_frame`] as string,
+    eeFrame: policyValues[`arms.${a}.pose.ee_frame`] as string,
+    targetTopic: evalValues[`ground_truth.${a}.target_topic`] as string,
+    gripperTopic: evalValues[`ground_truth.${a}.gripper_topic`] as string,
+    gripper: { joint: policyValues[`arms.${a}.gripper.joint`] as string, closedPosition: policyValues[`arms.${a}.gripper.closed_position`] as number, openPosition: policyValues[`arms.${a}.gripper.open_position`] as number, modelClosed: 0, modelOpen: 1 },
+  })));
+
+  const chunks: ChunkRecord[] = [];
+  const executed = new Map<string, ExecutedTarget[]>(ARMS.map((a) => [a, []]));
+  const lastGripper = new Map<string, number>();
+  const targetTopics = new Map(ARMS.map((a) => [`/twinvla_${a}_executor/${(execValues.get(a)?.['target_topic'] as string).replace(/^~\//, '')}`, a]));
+  const gripperTopics = new Map(ARMS.map((a) => [`/twinvla_${a}_executor/${(execValues.get(a)?.['gripper_topic'] as string).replace(/^~\//, '')}`, a]));
+  bus.taps.push((topic, type, time, msg) => {
+    write(() => writer.write(topic, type, time, msg));
+    if (type === 'twinvla/msg/ActionChunk') {
+      const m = msg as ActionChunkMsg;
+      chunks.push({ published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: [] }])) });
+    }
+    const gArm = gripperTopics.get(topic);
+    if (gArm) {
+      lastGripper.set(gArm, (msg as Float64).data);
+      const list = executed.get(gArm) as ExecutedTarget[];
+      const last = list[list.length - 1];
+      if (last && last.time === time) last.gripper = (msg as Float64).data;
+    }
+    const arm = targetTopics.get(topic);
+    if (arm) {
+      const p = (msg as PoseStamped).pose;
+      (executed.get(arm) as ExecutedTarget[]).push({ time, pose: { t: [p.position.x, p.position.y, p.position.z], q: [p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w] }, gripper: null });
+    }
+  });
+
+  const policy = await PolicyNode.create(bus.node('twinvla_policy', { parameters: policyParams, parameterSource: source, logger }));
+  for (const arm of ARMS) ArmExecutor.create(bus.node(`twinvla_${arm}_executor`, { parameters: execParams.get(arm), parameterSource: source, logger }));
+
+  const progress = o.progress ? new Progress(t0, t1) : null;
+  let skippedTypes = 0;
+  async function* inputs(): AsyncIterable<{ topic: string; type: string; time: number; message: unknown }> {
+    for await (const m of decodedMessages(bag, { start: t0, end: t1 })) {
+      truth.observe(m.topic, m.type, m.time, m.message);
+      if (schemaText(m.type)) {
+        const qos = m.topic === '/tf_static' ? 'transient_local' : m.type.startsWith('sensor_msgs') ? 'sensor_data' : 'reliable';
+        write(() => writer.writeRaw(m.topic, m.type, m.time, m.data, qos));
+      } else {
+        skippedTypes++;
+      }
+      yield m;
+    }
+  }
+  const wallStart = performance.now();
+  await bus.run(inputs(), { onProgress: (t) => progress?.update(t), drain: 0 });
+  progress?.update(t1);
+  progress?.finish();
+  const wallSeconds = (performance.now() - wallStart) / 1e3;
+  await writing;
+  await writer.close();
+  const modelName = policy.policy?.manifest.name ?? String(policy.params['model']);
+  await policy.shutdown();
+
+  const threshold = evalValues['gripper_threshold'] as number;
+  const arms: Record<string, ArmMetrics> = {};
+  const report = new Map<string, { metrics: ArmMetrics; series: ArmSeries }>();
+  for (const arm of ARMS) {
+    const ex = executed.get(arm) as ExecutedTarget[];
+    arms[arm] = armMetrics(arm, truth, ex, chunks, threshold);
+    let c = 0;
+    report.set(arm, {
+      metrics: arms[arm] as ArmMetrics,
+      series: {
+        executed: ex.map((e) => {
+          while (c + 1 < chunks.length && (chunks[c + 1] as ChunkRecord).published <= e.time) c++;
+          const ch = chunks[c];
+          return { time: e.time, pose: e.pose, truth: truth.pose(arm, e.time), hold: ch ? truth.measured(arm, ch.stamp) : null as Transform | null };
+        }),
+      },
+    });
+  }
+  const metrics: Metrics = {
+    format: 'twinvla-eval/1',
+    bag: o.bag,
+    model: modelName,
+    seed: o.seed,
+    latency: o.latency === 'measured' ? 'measured' : `${Number((o.latency * 1e3).toFixed(3))} ms`,
+    window_s: { start: Number((t0 - bag.start).toFixed(6)), end: Number((t1 - bag.start).toFixed(6)) },
+    chunks: chunks.length,
+    refused_snapshots: Object.fromEntries([...policy.refused].sort()),
+    observation_to_chunk_ms: stat(chunks.map((c) => (c.published - c.stamp) * 1e3)),
+    arms,
+  };
+  writeFileSync(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
+  const summary: Record<string, string> = { bag: o.bag, model: metrics.model, latency: metrics.latency, seed: String(o.seed), chunks: String(metrics.chunks) };
+  writeFileSync(files.report, renderReport(`twinvla evaluation: ${metrics.model} on ${o.bag}`, summary, report));
+  const warnings = logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'));
+  if (skippedTypes > 0) warnings.push(`warn: ${skippedTypes} message(s) of types without a bundled definition were replayed but not copied into replay.mcap`);
+  return { metrics, wallSeconds, simulatedSeconds: t1 - t0, warnings, files };
+}

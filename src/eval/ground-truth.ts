@@ -1,0 +1,101 @@
+/**
+ * What the robot actually did, from the bag: per arm, the recorded end-effector targets when the
+ * bag has them, else the measured end-effector pose from TF; the recorded gripper commands, else the
+ * gripper joint. Fed with every message of the replay, then asked at any time.
+ */
+import { lerpVec, slerp, type Transform } from '../geometry.js';
+import type { Float64, JointState, PoseStamped, TFMessage } from '../messages.js';
+import { gripperToModel, type GripperMapping } from '../observe/joint-states.js';
+import { TfBuffer } from '../observe/tf-buffer.js';
+import { stampToSec } from '../time.js';
+
+interface Timed<T> { time: number; value: T }
+
+export interface ArmTruthConfig {
+  name: string;
+  baseFrame: string;
+  eeFrame: string;
+  targetTopic: string;
+  gripperTopic: string;
+  gripper: GripperMapping;
+}
+
+function bracket<T>(series: Timed<T>[], t: number): [Timed<T>, Timed<T>, number] | null {
+  if (series.length === 0 || t < (series[0] as Timed<T>).time || t > (series[series.length - 1] as Timed<T>).time) return null;
+  let lo = 0, hi = series.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if ((series[mid] as Timed<T>).time <= t) lo = mid; else hi = mid;
+  }
+  const a = series[lo] as Timed<T>, b = series[hi] as Timed<T>;
+  return [a, b, b.time > a.time ? (t - a.time) / (b.time - a.time) : 0];
+}
+
+export class GroundTruth {
+  readonly tf = new TfBuffer({ cacheSeconds: Infinity });
+  readonly #arms: ArmTruthConfig[];
+  readonly #targets = new Map<string, Timed<Transform>[]>();
+  readonly #grippers = new Map<string, Timed<number>[]>();
+  readonly #jointGrippers = new Map<string, Timed<number>[]>();
+
+  constructor(arms: ArmTruthConfig[]) {
+    this.#arms = arms;
+    for (const a of arms) { this.#targets.set(a.name, []); this.#grippers.set(a.name, []); this.#jointGrippers.set(a.name, []); }
+  }
+
+  /** Every replayed message passes here. Malformed ones are skipped (the nodes report them). */
+  observe(topic: string, type: string, time: number, msg: unknown): void {
+    try {
+      if (type === 'tf2_msgs/msg/TFMessage') this.tf.add(msg as TFMessage, topic === '/tf_static', topic);
+      for (const a of this.#arms) {
+        if (topic === a.targetTopic && type === 'geometry_msgs/msg/PoseStamped') {
+          const { pose, header } = msg as PoseStamped;
+          this.#targets.get(a.name)?.push({ time: stampToSec(header.stamp), value: { t: [pose.position.x, pose.position.y, pose.position.z], q: [pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w] } });
+        }
+        if (topic === a.gripperTopic && type === 'std_msgs/msg/Float64') this.#grippers.get(a.name)?.push({ time, value: (msg as Float64).data });
+        if (type === 'sensor_msgs/msg/JointState') {
+          const js = msg as JointState;
+          const i = js.name.indexOf(a.gripper.joint);
+          if (i >= 0) this.#jointGrippers.get(a.name)?.push({ time: stampToSec(js.header.stamp), value: gripperToModel(js.position[i] as number, a.gripper) });
+        }
+      }
+    } catch {
+      // Bad input is the nodes' to report; the ground truth just lacks that sample.
+    }
+  }
+
+  source(arm: string): 'recorded_targets' | 'tf' {
+    return (this.#targets.get(arm)?.length ?? 0) > 1 ? 'recorded_targets' : 'tf';
+  }
+
+  gripperSource(arm: string): 'recorded_commands' | 'joint' {
+    return (this.#grippers.get(arm)?.length ?? 0) > 1 ? 'recorded_commands' : 'joint';
+  }
+
+  /** The measured end-effector pose from TF at `t`, or null. */
+  measured(arm: string, t: number): Transform | null {
+    const a = this.#arms.find((x) => x.name === arm);
+    if (!a) return null;
+    try {
+      return this.tf.lookup(a.baseFrame, a.eeFrame, t).transform;
+    } catch {
+      return null;
+    }
+  }
+
+  /** What the arm should have been commanded at `t`, or null outside the recording. */
+  pose(arm: string, t: number): Transform | null {
+    if (this.source(arm) === 'tf') return this.measured(arm, t);
+    const b = bracket(this.#targets.get(arm) ?? [], t);
+    if (!b) return null;
+    const [x, y, s] = b;
+    return { t: lerpVec(x.value.t, y.value.t, s), q: slerp(x.value.q, y.value.q, s) };
+  }
+
+  gripper(arm: string, t: number): number | null {
+    const series = this.gripperSource(arm) === 'recorded_commands' ? this.#grippers.get(arm) : this.#jointGrippers.get(arm);
+    const b = bracket(series ?? [], t);
+    if (!b) return null;
+    return b[0].value + (b[1].value - b[0].value) * b[2];
+  }
+}
