@@ -24,6 +24,7 @@ export interface Bag {
   messages(options?: { topics?: readonly string[]; start?: number; end?: number }): AsyncIterable<BagMessage>;
   /** The schema a topic's messages were written with, when the bag has one. */
   schema(topic: string): { encoding: 'ros2msg' | 'ros2idl'; text: string } | null;
+  close(): Promise<void>;
 }
 
 export const NS = 1e9;

@@ -50,6 +50,7 @@ export async function openDb3(path: string): Promise<Bag> {
     start: nsToSec(BigInt(first ?? 0)),
     end: nsToSec(BigInt(last ?? 0)),
     schema: (topic) => definitions.get(topics.find((t) => t.name === topic)?.type ?? '') ?? null,
+    close: async () => { db.close(); },
     async *messages({ topics: only, start, end } = {}) {
       const ids = only ? topicRows.filter(([, name]) => only.includes(name)).map(([id]) => id) : null;
       const where = [

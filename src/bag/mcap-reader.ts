@@ -45,7 +45,7 @@ export async function openMcap(path: string): Promise<Bag> {
   const decompress = await decompressHandlers();
   try {
     const reader = await McapIndexedReader.Initialize({ readable: new FileReadable(handle, bytes), decompressHandlers: decompress });
-    if (reader.chunkIndexes.length > 0 || reader.statistics?.messageCount === 0n) return indexedBag(path, reader);
+    if (reader.chunkIndexes.length > 0 || reader.statistics?.messageCount === 0n) return indexedBag(path, reader, handle);
   } catch {
     // No summary (not indexed) or a damaged end: read the file from the start instead.
   }
@@ -53,7 +53,7 @@ export async function openMcap(path: string): Promise<Bag> {
   return streamedBag(path, decompress);
 }
 
-function indexedBag(path: string, reader: McapIndexedReader): Bag {
+function indexedBag(path: string, reader: McapIndexedReader, handle: FileHandle): Bag {
   const counts = reader.statistics?.channelMessageCounts;
   const topics: BagTopic[] = [...reader.channelsById.values()].map((c) => ({
     name: c.topic, type: reader.schemasById.get(c.schemaId)?.name ?? '', count: Number(counts?.get(c.id) ?? 0n),
@@ -66,6 +66,7 @@ function indexedBag(path: string, reader: McapIndexedReader): Bag {
     start: stats ? nsToSec(stats.messageStartTime) : 0,
     end: stats ? nsToSec(stats.messageEndTime) : 0,
     schema: (topic) => schemaOf(reader.schemasById.get(byTopic.get(topic)?.schemaId ?? -1)),
+    close: () => handle.close(),
     async *messages({ topics: only, start, end } = {}) {
       try {
         for await (const m of reader.readMessages({
@@ -126,6 +127,7 @@ async function streamedBag(path: string, decompress: DecompressHandlers): Promis
     start: messages[0]?.time ?? 0,
     end: messages[messages.length - 1]?.time ?? 0,
     schema: (topic) => schemaOf(schemas.get(byTopic.get(topic)?.schemaId ?? -1)),
+    close: async () => undefined,
     async *messages({ topics: only, start, end } = {}) {
       for (const m of messages) {
         if (only && !only.includes(m.topic)) continue;

@@ -30,6 +30,7 @@ function concat(path: string, parts: Bag[]): Bag {
     start: Math.min(...parts.map((p) => p.start)),
     end: Math.max(...parts.map((p) => p.end)),
     schema: (topic) => parts.map((p) => p.schema(topic)).find((s) => s !== null) ?? null,
+    close: async () => { await Promise.all(parts.map((p) => p.close())); },
     async *messages(options) {
       for (const p of parts) yield* p.messages(options) as AsyncIterable<BagMessage>;
     },

@@ -100,6 +100,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const present = new Set(bag.topics.map((t) => t.name));
   const missing = required.filter((t) => !present.has(t));
   if (missing.length > 0) {
+    await bag.close();
     throw new BagError(`${o.bag}: the bag has no ${missing.join(', ')}, which the policy needs (parameters: ${source}). It has: ${bag.topics.map((t) => `${t.name} (${t.type})`).join(', ')}. Set the topic parameters in a params file and pass it with --params.`);
   }
 
@@ -152,8 +153,15 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
   const progress = o.progress ? new Progress(t0, t1) : null;
   let skippedTypes = 0;
+  // Latched static transforms recorded before the window still hold inside it.
+  async function* windowed(): AsyncIterable<Awaited<ReturnType<typeof decodedMessages>> extends AsyncIterable<infer M> ? M : never> {
+    if (t0 > bag.start) {
+      for await (const m of decodedMessages(bag, { topics: ['/tf_static'], end: t0 })) yield { ...m, time: t0 };
+    }
+    yield* decodedMessages(bag, { start: t0, end: t1 });
+  }
   async function* inputs(): AsyncIterable<{ topic: string; type: string; time: number; message: unknown }> {
-    for await (const m of decodedMessages(bag, { start: t0, end: t1 })) {
+    for await (const m of windowed()) {
       truth.observe(m.topic, m.type, m.time, m.message);
       if (schemaText(m.type)) {
         const qos = m.topic === '/tf_static' ? 'transient_local' : m.type.startsWith('sensor_msgs') ? 'sensor_data' : 'reliable';
@@ -171,6 +179,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const wallSeconds = (performance.now() - wallStart) / 1e3;
   await writing;
   await writer.close();
+  await bag.close();
   const modelName = policy.policy?.manifest.name ?? String(policy.params['model']);
   await policy.shutdown();
 
