@@ -5,6 +5,7 @@ import { ROOT } from './root.js';
 import { benchModel } from './model.js';
 import { benchObserve } from './observe.js';
 import { benchExecutor } from './executor.js';
+import { benchReplay } from './replay.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 
@@ -14,6 +15,9 @@ const threads = Number(process.env['BENCH_THREADS'] ?? Math.min(2, cpus().length
 const only = process.argv[2];
 if (!only || only === 'observe') process.stdout.write(`${(await benchObserve(ROOT, Number(process.env['BENCH_P1_ITERATIONS'] ?? 200))).join('\n')}\n\n`);
 if (!only || only === 'model') process.stdout.write(`${(await benchModel({ root: ROOT, iterations, threads })).join('\n')}\n`);
+if (!only || only === 'replay') {
+  process.stdout.write(`\n${(await benchReplay(ROOT, Number(process.env['BENCH_P5_SECONDS'] ?? 3600))).join('\n')}\n`);
+}
 if (!only || only === 'executor') {
   const small = join(ROOT, 'bench', 'out', 'twinvla-small');
   const dir = existsSync(join(small, 'model.yaml')) ? small : join(ROOT, 'models', 'twinvla-tiny');

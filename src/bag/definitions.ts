@@ -68,8 +68,15 @@ function dependencies(type: string, text: string): string[] {
   return out;
 }
 
+const cache = new Map<string, string | undefined>();
+
 /** The `ros2msg` schema text of a type with its dependencies, or undefined for an unknown type. */
 export function schemaText(type: string): string | undefined {
+  if (!cache.has(type)) cache.set(type, buildSchemaText(type));
+  return cache.get(type);
+}
+
+function buildSchemaText(type: string): string | undefined {
   const root = ownText(type);
   if (root === undefined) return undefined;
   const parts = [root];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openBag } from '../bag/open-bag.js';
 import { Ros2McapWriter } from '../bag/mcap-writer.js';
 import { decodedMessages } from '../bag/replay-source.js';
+import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
 import { BagError } from '../errors.js';
 import type { Transform } from '../geometry.js';
@@ -41,6 +42,10 @@ export interface EvalOptions {
   start?: number;
   end?: number;
   progress?: boolean;
+  /** Replay the window this many times back to back (soak tests); default 1. */
+  loops?: number;
+  /** Called with the simulated time after each message. */
+  onProgress?: (time: number) => void;
 }
 
 export interface Metrics {
@@ -105,7 +110,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   }
 
   const t0 = bag.start + (o.start ?? 0);
-  const t1 = o.end !== undefined ? bag.start + o.end : bag.end;
+  const windowEnd = o.end !== undefined ? bag.start + o.end : bag.end;
+  const loops = Math.max(1, Math.floor(o.loops ?? 1));
+  const t1 = loops === 1 ? windowEnd : t0 + (loops - 1) * loopPeriod({ start: t0, end: windowEnd }) + (windowEnd - t0);
   mkdirSync(o.out, { recursive: true });
   const files = { metrics: join(o.out, 'metrics.json'), report: join(o.out, 'report.html'), replay: join(o.out, 'replay.mcap') };
   const writer = await Ros2McapWriter.create(files.replay);
@@ -158,7 +165,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     if (t0 > bag.start) {
       for await (const m of decodedMessages(bag, { topics: ['/tf_static'], end: t0 })) yield { ...m, time: t0 };
     }
-    yield* decodedMessages(bag, { start: t0, end: t1 });
+    yield* loops === 1 ? decodedMessages(bag, { start: t0, end: t1 }) : loopedMessages(bag, loops, { start: t0, end: windowEnd });
   }
   async function* inputs(): AsyncIterable<{ topic: string; type: string; time: number; message: unknown }> {
     for await (const m of windowed()) {
@@ -173,7 +180,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     }
   }
   const wallStart = performance.now();
-  await bus.run(inputs(), { onProgress: (t) => progress?.update(t), drain: 0 });
+  await bus.run(inputs(), { onProgress: (t) => { progress?.update(t); o.onProgress?.(t); }, drain: 0 });
   progress?.update(t1);
   progress?.finish();
   const wallSeconds = (performance.now() - wallStart) / 1e3;
