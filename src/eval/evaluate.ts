@@ -12,7 +12,6 @@ import { decodedMessages } from '../bag/replay-source.js';
 import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
 import { BagError } from '../errors.js';
-import type { Transform } from '../geometry.js';
 import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel } from '../graph/replay.js';
 import { MemoryLogger } from '../log.js';
@@ -26,7 +25,7 @@ import { POLICY_PARAMS } from '../node/policy-params.js';
 import { stampToSec } from '../time.js';
 import { EVAL_PARAMS } from './eval-params.js';
 import { GroundTruth } from './ground-truth.js';
-import { armMetrics, stat, type ArmMetrics, type ChunkRecord, type ExecutedTarget } from './metrics.js';
+import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
 import { Progress } from './progress.js';
 import { renderReport, type ArmSeries } from './report.js';
 
@@ -70,6 +69,8 @@ export interface EvalResult {
 }
 
 const ARMS = ['left', 'right'] as const;
+/** Ground truth kept behind the replay: enough for any chunk's horizon and any inference latency. */
+const HISTORY_SECONDS = 30;
 
 function nodeParams(file: string | undefined, node: string): Record<string, unknown> {
   return file ? paramsFromFile(file, node) : {};
@@ -128,32 +129,51 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     targetTopic: evalValues[`ground_truth.${a}.target_topic`] as string,
     gripperTopic: evalValues[`ground_truth.${a}.gripper_topic`] as string,
     gripper: { joint: policyValues[`arms.${a}.gripper.joint`] as string, closedPosition: policyValues[`arms.${a}.gripper.closed_position`] as number, openPosition: policyValues[`arms.${a}.gripper.open_position`] as number, modelClosed: 0, modelOpen: 1 },
-  })));
+  })), { historySeconds: HISTORY_SECONDS });
 
-  const chunks: ChunkRecord[] = [];
-  const executed = new Map<string, ExecutedTarget[]>(ARMS.map((a) => [a, []]));
-  const lastGripper = new Map<string, number>();
+  const threshold = evalValues['gripper_threshold'] as number;
+  const accumulators = new Map<string, ArmAccumulator>(ARMS.map((a) => [a, new ArmAccumulator(a, truth, threshold)]));
+  let chunkCount = 0;
+  let latestChunkStamp: number | null = null;
+  const observationToChunk = new Samples();
   const targetTopics = new Map(ARMS.map((a) => [`/twinvla_${a}_executor/${(execValues.get(a)?.['target_topic'] as string).replace(/^~\//, '')}`, a]));
   const gripperTopics = new Map(ARMS.map((a) => [`/twinvla_${a}_executor/${(execValues.get(a)?.['gripper_topic'] as string).replace(/^~\//, '')}`, a]));
+  // The executor publishes the pose, then the gripper, in one tick: the pair is completed here.
+  const pendingPose = new Map<string, { time: number; pose: PoseStamped["pose"] }>();
+  const flush = (arm: string, gripper: number | null): void => {
+    const p = pendingPose.get(arm);
+    if (!p) return;
+    pendingPose.delete(arm);
+    const { position: x, orientation: q } = p.pose;
+    accumulators.get(arm)?.addExecuted({ time: p.time, pose: { t: [x.x, x.y, x.z], q: [q.x, q.y, q.z, q.w] }, gripper }, latestChunkStamp);
+  };
   bus.taps.push((topic, type, time, msg) => {
     write(() => writer.write(topic, type, time, msg));
     if (type === 'twinvla/msg/ActionChunk') {
       const m = msg as ActionChunkMsg;
-      chunks.push({ published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: [] }])) });
-    }
-    const gArm = gripperTopics.get(topic);
-    if (gArm) {
-      lastGripper.set(gArm, (msg as Float64).data);
-      const list = executed.get(gArm) as ExecutedTarget[];
-      const last = list[list.length - 1];
-      if (last && last.time === time) last.gripper = (msg as Float64).data;
+      const record: ChunkRecord = { published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: [] }])) };
+      chunkCount++;
+      latestChunkStamp = record.stamp;
+      observationToChunk.push((record.published - record.stamp) * 1e3);
+      for (const acc of accumulators.values()) acc.addChunk(record);
     }
     const arm = targetTopics.get(topic);
     if (arm) {
-      const p = (msg as PoseStamped).pose;
-      (executed.get(arm) as ExecutedTarget[]).push({ time, pose: { t: [p.position.x, p.position.y, p.position.z], q: [p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w] }, gripper: null });
+      flush(arm, null);
+      pendingPose.set(arm, { time, pose: (msg as PoseStamped).pose });
     }
+    const gArm = gripperTopics.get(topic);
+    if (gArm && pendingPose.get(gArm)?.time === time) flush(gArm, (msg as Float64).data);
   });
+  let lastPrune = -Infinity;
+  const onTime = (t: number): void => {
+    for (const arm of ARMS) flush(arm, null);
+    for (const acc of accumulators.values()) acc.advance(t);
+    if (t - lastPrune > 1) {
+      truth.prune(t - HISTORY_SECONDS);
+      lastPrune = t;
+    }
+  };
 
   const policy = await PolicyNode.create(bus.node('twinvla_policy', { parameters: policyParams, parameterSource: source, logger }));
   for (const arm of ARMS) ArmExecutor.create(bus.node(`twinvla_${arm}_executor`, { parameters: execParams.get(arm), parameterSource: source, logger }));
@@ -180,7 +200,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     }
   }
   const wallStart = performance.now();
-  await bus.run(inputs(), { onProgress: (t) => { progress?.update(t); o.onProgress?.(t); }, drain: 0 });
+  await bus.run(inputs(), { onProgress: (t) => { progress?.update(t); onTime(t); o.onProgress?.(t); }, drain: 0 });
   progress?.update(t1);
   progress?.finish();
   const wallSeconds = (performance.now() - wallStart) / 1e3;
@@ -190,23 +210,12 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const modelName = policy.policy?.manifest.name ?? String(policy.params['model']);
   await policy.shutdown();
 
-  const threshold = evalValues['gripper_threshold'] as number;
+  for (const arm of ARMS) flush(arm, null);
   const arms: Record<string, ArmMetrics> = {};
   const report = new Map<string, { metrics: ArmMetrics; series: ArmSeries }>();
-  for (const arm of ARMS) {
-    const ex = executed.get(arm) as ExecutedTarget[];
-    arms[arm] = armMetrics(arm, truth, ex, chunks, threshold);
-    let c = 0;
-    report.set(arm, {
-      metrics: arms[arm] as ArmMetrics,
-      series: {
-        executed: ex.map((e) => {
-          while (c + 1 < chunks.length && (chunks[c + 1] as ChunkRecord).published <= e.time) c++;
-          const ch = chunks[c];
-          return { time: e.time, pose: e.pose, truth: truth.pose(arm, e.time), hold: ch ? truth.measured(arm, ch.stamp) : null as Transform | null };
-        }),
-      },
-    });
+  for (const [arm, acc] of accumulators) {
+    arms[arm] = acc.finish();
+    report.set(arm, { metrics: arms[arm] as ArmMetrics, series: { executed: acc.plot.points } });
   }
   const metrics: Metrics = {
     format: 'twinvla-eval/1',
@@ -215,9 +224,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     seed: o.seed,
     latency: o.latency === 'measured' ? 'measured' : `${Number((o.latency * 1e3).toFixed(3))} ms`,
     window_s: { start: Number((t0 - bag.start).toFixed(6)), end: Number((t1 - bag.start).toFixed(6)) },
-    chunks: chunks.length,
+    chunks: chunkCount,
     refused_snapshots: Object.fromEntries([...policy.refused].sort()),
-    observation_to_chunk_ms: stat(chunks.map((c) => (c.published - c.stamp) * 1e3)),
+    observation_to_chunk_ms: stat(observationToChunk.values),
     arms,
   };
   writeFileSync(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);

@@ -32,14 +32,18 @@ function bracket<T>(series: Timed<T>[], t: number): [Timed<T>, Timed<T>, number]
 }
 
 export class GroundTruth {
-  readonly tf = new TfBuffer({ cacheSeconds: Infinity });
+  readonly tf: TfBuffer;
   readonly #arms: ArmTruthConfig[];
+  readonly #hasTargets = new Set<string>();
+  readonly #hasGrippers = new Set<string>();
   readonly #targets = new Map<string, Timed<Transform>[]>();
   readonly #grippers = new Map<string, Timed<number>[]>();
   readonly #jointGrippers = new Map<string, Timed<number>[]>();
 
-  constructor(arms: ArmTruthConfig[]) {
+  /** `historySeconds`: how far back the ground truth is kept (the evaluation prunes as it goes). */
+  constructor(arms: ArmTruthConfig[], { historySeconds = Infinity }: { historySeconds?: number } = {}) {
     this.#arms = arms;
+    this.tf = new TfBuffer({ cacheSeconds: historySeconds });
     for (const a of arms) { this.#targets.set(a.name, []); this.#grippers.set(a.name, []); this.#jointGrippers.set(a.name, []); }
   }
 
@@ -51,8 +55,12 @@ export class GroundTruth {
         if (topic === a.targetTopic && type === 'geometry_msgs/msg/PoseStamped') {
           const { pose, header } = msg as PoseStamped;
           this.#targets.get(a.name)?.push({ time: stampToSec(header.stamp), value: { t: [pose.position.x, pose.position.y, pose.position.z], q: [pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w] } });
+          if ((this.#targets.get(a.name)?.length ?? 0) > 1) this.#hasTargets.add(a.name);
         }
-        if (topic === a.gripperTopic && type === 'std_msgs/msg/Float64') this.#grippers.get(a.name)?.push({ time, value: (msg as Float64).data });
+        if (topic === a.gripperTopic && type === 'std_msgs/msg/Float64') {
+          this.#grippers.get(a.name)?.push({ time, value: (msg as Float64).data });
+          if ((this.#grippers.get(a.name)?.length ?? 0) > 1) this.#hasGrippers.add(a.name);
+        }
         if (type === 'sensor_msgs/msg/JointState') {
           const js = msg as JointState;
           const i = js.name.indexOf(a.gripper.joint);
@@ -65,11 +73,20 @@ export class GroundTruth {
   }
 
   source(arm: string): 'recorded_targets' | 'tf' {
-    return (this.#targets.get(arm)?.length ?? 0) > 1 ? 'recorded_targets' : 'tf';
+    return this.#hasTargets.has(arm) ? 'recorded_targets' : 'tf';
   }
 
   gripperSource(arm: string): 'recorded_commands' | 'joint' {
-    return (this.#grippers.get(arm)?.length ?? 0) > 1 ? 'recorded_commands' : 'joint';
+    return this.#hasGrippers.has(arm) ? 'recorded_commands' : 'joint';
+  }
+
+  /** Forgets samples older than `before`, keeping one so that times just after it still interpolate. */
+  prune(before: number): void {
+    for (const series of [...this.#targets.values(), ...this.#grippers.values(), ...this.#jointGrippers.values()] as Timed<unknown>[][]) {
+      let drop = 0;
+      while (drop + 1 < series.length && (series[drop + 1] as Timed<unknown>).time < before) drop++;
+      if (drop > 0) series.splice(0, drop);
+    }
   }
 
   /** The measured end-effector pose from TF at `t`, or null. */
