@@ -61,6 +61,7 @@ export class WallBus {
       parameters: (schema: readonly ParamSpec[]) => resolveParams(schema, parameters, name),
       createService() { /* not needed in the benchmark */ },
       compute: (work) => work(),
+      onParametersSet() { /* not needed in the benchmark */ },
     };
   }
 

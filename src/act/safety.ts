@@ -32,12 +32,21 @@ export type Intervention =
 export type SafetyResult = { ok: true; target: ArmTarget; interventions: Intervention[] } | { ok: false; reason: Intervention };
 
 export class SafetyFilter {
-  readonly limits: SafetyLimits;
+  #limits: SafetyLimits;
   readonly counts = new Map<Intervention, number>();
   #previous: { pose: Transform; time: number } | null = null;
 
   constructor(limits: SafetyLimits) {
-    this.limits = limits;
+    this.#limits = limits;
+  }
+
+  get limits(): SafetyLimits {
+    return this.#limits;
+  }
+
+  /** New limits (a validated live change) apply from the next target on. */
+  setLimits(limits: SafetyLimits): void {
+    this.#limits = limits;
   }
 
   #count(kind: Intervention): void {
@@ -45,7 +54,7 @@ export class SafetyFilter {
   }
 
   inWorkspace(p: Vec3): boolean {
-    const { workspaceMin: lo, workspaceMax: hi } = this.limits;
+    const { workspaceMin: lo, workspaceMax: hi } = this.#limits;
     return p.every((v, i) => v >= (lo[i] as number) && v <= (hi[i] as number));
   }
 
@@ -64,7 +73,7 @@ export class SafetyFilter {
   }
 
   filter(target: ArmTarget, now: number, measured: Transform | null): SafetyResult {
-    const L = this.limits;
+    const L = this.#limits;
     const values = [...target.pose.t, ...target.pose.q, ...(target.gripper === null ? [] : [target.gripper])];
     if (!values.every(Number.isFinite)) {
       this.#count('non_finite');

@@ -39,8 +39,8 @@ export interface AddResult {
 
 export class ChunkTimeline {
   readonly arm: string;
-  readonly #blend: BlendMode;
-  readonly #gripper: GripperInterpolation;
+  #blend: BlendMode;
+  #gripper: GripperInterpolation;
   #entries: Entry[] = [];
   droppedSteps = 0;
   staleChunks = 0;
@@ -48,6 +48,12 @@ export class ChunkTimeline {
 
   constructor(arm: string, blend: BlendMode, gripper: GripperInterpolation) {
     this.arm = arm;
+    this.#blend = blend;
+    this.#gripper = gripper;
+  }
+
+  /** A live change of blending or gripper interpolation, from the next sample on. */
+  configure(blend: BlendMode, gripper: GripperInterpolation): void {
     this.#blend = blend;
     this.#gripper = gripper;
   }

@@ -34,6 +34,9 @@ export interface Graph {
    * (overrides from --params-file or the launch file applied); throws ParameterError listing all problems. */
   parameters(schema: readonly ParamSpec[]): ParamValues;
   createService<Req, Res>(name: string, type: string, handler: (request: Req) => Res): void;
+  /** Live parameter changes: the handler applies them and returns null, or refuses with a reason
+   * (then nothing changes). */
+  onParametersSet(handler: (changes: Record<string, unknown>) => string | null): void;
   /** Runs an inference. Live: as it comes. Replay: the result is delivered at start + latency on the
    * simulated clock, the latency measured or fixed. */
   compute<T>(work: () => Promise<T>): Promise<T>;

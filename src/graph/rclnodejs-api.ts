@@ -37,6 +37,7 @@ export interface RclServiceResponse {
 }
 
 export interface RclParameter {
+  readonly name: string;
   readonly value: unknown;
 }
 
@@ -49,6 +50,7 @@ export interface RclNode<C extends RclClasses = RclClasses> {
   createSubscription: (typeClass: string, topic: string, options: { qos?: string | C['qos']; enableTypedArray?: boolean }, callback: (message: unknown) => void) => unknown;
   createService: (typeClass: string, serviceName: string, options: { qos?: string | C['qos'] }, callback: (request: unknown, response: RclServiceResponse) => void) => unknown;
   declareParameter: (parameter: C['parameter'], descriptor?: C['descriptor']) => RclParameter;
+  addOnSetParametersCallback: (callback: (parameters: RclParameter[]) => { successful: boolean; reason: string }) => void;
   spin: (timeout?: number) => void;
 }
 

@@ -146,6 +146,12 @@ export class RclnodejsHost {
         node.createService(type, resolveTopic(service, nodeName), {}, (request, response) => response.send(handler(request as Req) as never));
       },
       compute: <T>(work: () => Promise<T>): Promise<T> => work(),
+      onParametersSet(handler: (changes: Record<string, unknown>) => string | null): void {
+        node.addOnSetParametersCallback((parameters) => {
+          const reason = handler(Object.fromEntries(parameters.map((p) => [p.name, plain(p.value)])));
+          return { successful: reason === null, reason: reason ?? '' };
+        });
+      },
     };
   }
 

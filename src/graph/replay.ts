@@ -50,6 +50,7 @@ export interface ReplayNodeOptions {
 export class ReplayBus {
   readonly #listeners = new Map<string, Listener[]>();
   readonly #services = new Map<string, (req: unknown) => unknown>();
+  readonly #parameterHandlers = new Map<string, (changes: Record<string, unknown>) => string | null>();
   readonly #timers: TimerEntry[] = [];
   readonly #completions: Completion[] = [];
   readonly #pending = new Set<Promise<unknown>>();
@@ -106,6 +107,9 @@ export class ReplayBus {
       compute<T>(work: () => Promise<T>): Promise<T> {
         return bus.#compute(work);
       },
+      onParametersSet(handler: (changes: Record<string, unknown>) => string | null): void {
+        bus.#parameterHandlers.set(nodeName, handler);
+      },
     };
   }
 
@@ -116,6 +120,13 @@ export class ReplayBus {
       if (l.type !== type) continue;
       l.callback(msg);
     }
+  }
+
+  /** `ros2 param set` for a node on this bus: null when applied, else the reason it was refused. */
+  setParameters(node: string, changes: Record<string, unknown>): string | null {
+    const h = this.#parameterHandlers.get(node);
+    if (!h) throw new ParameterError(`node ${node} takes no parameter changes (nodes: ${[...this.#parameterHandlers.keys()].join(', ') || 'none'}).`);
+    return h(changes);
   }
 
   /** Calls a node's service (tests, evaluation scripts). */

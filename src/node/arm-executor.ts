@@ -6,11 +6,11 @@
  * publishing, per on_no_chunk, and says so once in the log and always in /diagnostics.
  */
 import { ArmPipeline } from '../act/arm-pipeline.js';
-import type { Intervention } from '../act/safety.js';
+import type { Intervention, SafetyLimits } from '../act/safety.js';
 import { poseStamped, float64 } from '../act/output.js';
-import { parseBlendMode } from '../act/timeline.js';
+import { parseBlendMode, type BlendMode } from '../act/timeline.js';
 import type { ArmTarget } from '../act/interpolate.js';
-import { TwinvlaError } from '../errors.js';
+import { ParameterError, TwinvlaError } from '../errors.js';
 import { compose, type Transform, type Vec3 } from '../geometry.js';
 import type { Graph, Publisher } from '../graph/port.js';
 import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequest, SetBoolResponse, TFMessage } from '../messages.js';
@@ -19,14 +19,27 @@ import { modelToGripper } from '../observe/joint-states.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
 import { armChunkFrom } from './chunk-message.js';
 import { diagnosticArray, OK, WARN } from './diagnostics.js';
-import { EXECUTOR_PARAMS } from './executor-params.js';
-import type { ParamValues } from './params.js';
+import { EXECUTOR_PARAMS, executorChecks } from './executor-params.js';
+import { updateParams, type ParamValues } from './params.js';
+
+function limitsOf(p: ParamValues): SafetyLimits {
+  const n = (k: string): number => p[k] as number;
+  return {
+    workspaceMin: p['safety.workspace_min'] as Vec3, workspaceMax: p['safety.workspace_max'] as Vec3,
+    maxLinearSpeed: n('safety.max_linear_speed'), maxAngularSpeed: n('safety.max_angular_speed'),
+    gripperMin: n('safety.gripper_min'), gripperMax: n('safety.gripper_max'), maxStepInterval: n('safety.max_step_interval'),
+  };
+}
+
+function blendOf(p: ParamValues): BlendMode {
+  return parseBlendMode(p['blending.mode'] as string, p['blending.coefficient'] as number, p['blending.crossfade_steps'] as number, 'parameter blending.mode');
+}
 
 export type ExecutorStatus = 'disabled' | 'commanding' | 'holding' | 'stopped' | 'refused';
 
 export class ArmExecutor {
   readonly graph: Graph;
-  readonly params: ParamValues;
+  #params: ParamValues;
   readonly arm: string;
   readonly pipeline: ArmPipeline;
   readonly tf = new TfBuffer();
@@ -47,20 +60,12 @@ export class ArmExecutor {
 
   private constructor(graph: Graph, params: ParamValues) {
     this.graph = graph;
-    this.params = params;
+    this.#params = params;
     const p = params;
     this.arm = p['arm'] as string;
     const s = (k: string): string => p[k] as string;
     const n = (k: string): number => p[k] as number;
-    this.pipeline = new ArmPipeline(this.arm, {
-      blend: parseBlendMode(s('blending.mode'), n('blending.coefficient'), n('blending.crossfade_steps'), 'parameter blending.mode'),
-      gripperInterpolation: s('gripper_interpolation') as 'hold' | 'lerp',
-      limits: {
-        workspaceMin: p['safety.workspace_min'] as Vec3, workspaceMax: p['safety.workspace_max'] as Vec3,
-        maxLinearSpeed: n('safety.max_linear_speed'), maxAngularSpeed: n('safety.max_angular_speed'),
-        gripperMin: n('safety.gripper_min'), gripperMax: n('safety.gripper_max'), maxStepInterval: n('safety.max_step_interval'),
-      },
-    });
+    this.pipeline = new ArmPipeline(this.arm, { blend: blendOf(p), gripperInterpolation: s('gripper_interpolation') as 'hold' | 'lerp', limits: limitsOf(p) });
     this.#frame = s('output_frame') || s('measured_pose.base_frame');
     this.#measured = new EndEffectorTracker(this.arm, s('measured_pose.source') === 'tf'
       ? { kind: 'tf', baseFrame: s('measured_pose.base_frame'), eeFrame: s('measured_pose.ee_frame') }
@@ -76,13 +81,35 @@ export class ArmExecutor {
       graph.subscribe<PoseStamped>(s('measured_pose.topic'), 'geometry_msgs/msg/PoseStamped', 'sensor_data', (m) => this.#guard(() => this.#measured.onPose(m)));
     }
     graph.createService<SetBoolRequest, SetBoolResponse>('~/enable', 'std_srvs/srv/SetBool', (req) => this.enable(req.data));
+    graph.onParametersSet((changes) => this.#setParameters(changes));
     graph.createTimer(1 / n('control_rate_hz'), () => this.tick());
     graph.createTimer(n('diagnostics_period'), () => this.#publishDiagnostics());
     graph.logger.info(`${this.arm} executor: ${this.#enabled ? 'enabled at start' : 'disabled until ~/enable'}, ${n('control_rate_hz')} Hz, frame ${this.#frame}`);
   }
 
   static create(graph: Graph): ArmExecutor {
-    return new ArmExecutor(graph, graph.parameters(EXECUTOR_PARAMS));
+    const params = graph.parameters(EXECUTOR_PARAMS);
+    const problems = executorChecks(params);
+    if (problems.length > 0) throw new ParameterError(`parameters of ${graph.nodeName}: ${problems.length} invalid parameter(s):\n  ${problems.join('\n  ')}`);
+    return new ArmExecutor(graph, params);
+  }
+
+  get params(): ParamValues { return this.#params; }
+
+  /** A live change: validated as a whole, then applied from the next tick; otherwise refused with why. */
+  #setParameters(changes: Record<string, unknown>): string | null {
+    try {
+      const next = updateParams(EXECUTOR_PARAMS, this.#params, changes, `parameters of ${this.graph.nodeName}`, executorChecks);
+      this.#params = next;
+      this.pipeline.safety.setLimits(limitsOf(next));
+      this.pipeline.timeline.configure(blendOf(next), next['gripper_interpolation'] as 'hold' | 'lerp');
+      this.graph.logger.info(`${this.arm} executor: parameters changed: ${Object.keys(changes).join(', ')}`);
+      return null;
+    } catch (e) {
+      if (!(e instanceof TwinvlaError)) throw e;
+      this.graph.logger.warn(e.message);
+      return e.message;
+    }
   }
 
   get enabled(): boolean { return this.#enabled; }

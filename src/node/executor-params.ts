@@ -1,20 +1,21 @@
 /** The ArmExecutor's parameters: one schema per node, as for the PolicyNode. */
-import type { ParamSpec } from './params.js';
+import type { ParamSpec, ParamValues } from './params.js';
 
+/** Parameters that can change while the node runs: safety limits, blending, hold behaviour. */
 export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'arm', type: 'string', default: 'left', readOnly: true, description: 'Which arm of the ActionChunk this executor drives.' },
-  { name: 'chunk_topic', type: 'string', default: 'twinvla_policy/action_chunk', description: 'twinvla/msg/ActionChunk input topic (relative: in the executor\'s namespace, where the policy node publishes it).' },
+  { name: 'chunk_topic', type: 'string', default: 'twinvla_policy/action_chunk', readOnly: true, description: 'twinvla/msg/ActionChunk input topic (relative: in the executor\'s namespace, where the policy node publishes it).' },
   { name: 'control_rate_hz', type: 'double', default: 50, min: 1, max: 1000, unit: 'Hz', readOnly: true, description: 'Rate of the published targets.' },
-  { name: 'target_topic', type: 'string', default: '~/target_pose', description: 'geometry_msgs/msg/PoseStamped output topic.' },
-  { name: 'gripper_topic', type: 'string', default: '~/gripper_command', description: 'std_msgs/msg/Float64 gripper command topic.' },
-  { name: 'gripper_output', type: 'string', default: 'model', allowed: ['model', 'joint'], description: 'model: the model\'s gripper units; joint: mapped to the gripper joint\'s positions.' },
-  { name: 'gripper.closed_position', type: 'double', default: 0.0, unit: 'm or rad', description: 'Joint position commanded for the model\'s closed value (gripper_output joint).' },
-  { name: 'gripper.open_position', type: 'double', default: 1.0, unit: 'm or rad', description: 'Joint position commanded for the model\'s open value (gripper_output joint).' },
-  { name: 'output_frame', type: 'string', default: '', description: 'Frame of the published targets; empty: the chunk\'s frame. Otherwise chunks are transformed with TF.' },
-  { name: 'measured_pose.source', type: 'string', default: 'tf', allowed: ['tf', 'topic'], description: 'Where the arm\'s measured pose comes from (first target, re-enable).' },
-  { name: 'measured_pose.base_frame', type: 'string', default: 'left_base_link', description: 'Frame the measured pose is expressed in (must be the output frame).' },
-  { name: 'measured_pose.ee_frame', type: 'string', default: 'left_ee_link', description: 'End-effector frame (source tf).' },
-  { name: 'measured_pose.topic', type: 'string', default: '/left/ee_pose', description: 'PoseStamped topic (source topic).' },
+  { name: 'target_topic', type: 'string', default: '~/target_pose', readOnly: true, description: 'geometry_msgs/msg/PoseStamped output topic.' },
+  { name: 'gripper_topic', type: 'string', default: '~/gripper_command', readOnly: true, description: 'std_msgs/msg/Float64 gripper command topic.' },
+  { name: 'gripper_output', type: 'string', default: 'model', allowed: ['model', 'joint'], readOnly: true, description: 'model: the model\'s gripper units; joint: mapped to the gripper joint\'s positions.' },
+  { name: 'gripper.closed_position', type: 'double', default: 0.0, unit: 'm or rad', readOnly: true, description: 'Joint position commanded for the model\'s closed value (gripper_output joint).' },
+  { name: 'gripper.open_position', type: 'double', default: 1.0, unit: 'm or rad', readOnly: true, description: 'Joint position commanded for the model\'s open value (gripper_output joint).' },
+  { name: 'output_frame', type: 'string', default: '', readOnly: true, description: 'Frame of the published targets; empty: the chunk\'s frame. Otherwise chunks are transformed with TF.' },
+  { name: 'measured_pose.source', type: 'string', default: 'tf', allowed: ['tf', 'topic'], readOnly: true, description: 'Where the arm\'s measured pose comes from (first target, re-enable).' },
+  { name: 'measured_pose.base_frame', type: 'string', default: 'left_base_link', readOnly: true, description: 'Frame the measured pose is expressed in (must be the output frame).' },
+  { name: 'measured_pose.ee_frame', type: 'string', default: 'left_ee_link', readOnly: true, description: 'End-effector frame (source tf).' },
+  { name: 'measured_pose.topic', type: 'string', default: '/left/ee_pose', readOnly: true, description: 'PoseStamped topic (source topic).' },
   { name: 'blending.mode', type: 'string', default: 'temporal_ensemble', allowed: ['latest', 'temporal_ensemble', 'crossfade'], description: 'How overlapping chunks combine.' },
   { name: 'blending.coefficient', type: 'double', default: 0.01, min: 0, max: 10, description: 'temporal_ensemble: weight exp(-coefficient * i), i = 0 the oldest chunk.' },
   { name: 'blending.crossfade_steps', type: 'integer', default: 5, min: 1, max: 1000, description: 'crossfade: chunk steps over which the new chunk takes over.' },
@@ -27,6 +28,14 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'safety.gripper_max', type: 'double', default: 1.0, description: 'Largest gripper command (model units).' },
   { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
   { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ['hold', 'stop'], description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
-  { name: 'start_enabled', type: 'bool', default: false, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
-  { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', description: 'Period of /diagnostics.' },
+  { name: 'start_enabled', type: 'bool', default: false, readOnly: true, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
+  { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', readOnly: true, description: 'Period of /diagnostics.' },
 ];
+
+/** Rules across parameters, checked at start-up and on every live change. */
+export function executorChecks(p: ParamValues): string[] {
+  const lo = p['safety.workspace_min'] as number[], hi = p['safety.workspace_max'] as number[];
+  const out = lo.flatMap((v, i) => (v < (hi[i] as number) ? [] : [`safety.workspace_min[${i}] = ${v} must be below safety.workspace_max[${i}] = ${hi[i]}`]));
+  if ((p['safety.gripper_min'] as number) > (p['safety.gripper_max'] as number)) out.push(`safety.gripper_min = ${p['safety.gripper_min']} is above safety.gripper_max = ${p['safety.gripper_max']}`);
+  return out;
+}

@@ -80,6 +80,24 @@ export function resolveParams(schema: readonly ParamSpec[], given: Record<string
   return out;
 }
 
+/**
+ * A live update: the changed values over the current ones, validated as a whole (types, ranges,
+ * read-only, and `check` for rules across parameters). Throws ParameterError naming every problem;
+ * nothing is applied unless everything is valid.
+ */
+export function updateParams(schema: readonly ParamSpec[], current: ParamValues, changes: Record<string, unknown>, source: string, check?: (next: ParamValues) => string[]): ParamValues {
+  const problems: string[] = [];
+  for (const name of Object.keys(changes)) {
+    const spec = schema.find((s) => s.name === name);
+    if (spec?.readOnly && JSON.stringify(changes[name]) !== JSON.stringify(current[name])) problems.push(`${name}: read-only while the node runs; set it in the params file and restart`);
+  }
+  if (problems.length > 0) throw new ParameterError(`${source}: ${problems.length} parameter(s) refused:\n  ${problems.join('\n  ')}`);
+  const next = resolveParams(schema, { ...current, ...changes }, source);
+  const cross = check?.(next) ?? [];
+  if (cross.length > 0) throw new ParameterError(`${source}: ${cross.length} invalid parameter(s):\n  ${cross.join('\n  ')}`);
+  return next;
+}
+
 function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;

@@ -16,7 +16,7 @@ import type { Graph, Publisher } from '../graph/port.js';
 import { toActionChunk } from './chunk-message.js';
 import { diagnosticArray, ERROR, OK, RateCounter, WARN, Window } from './diagnostics.js';
 import { resolveModelDir } from './model-path.js';
-import type { ParamValues } from './params.js';
+import { updateParams, type ParamValues } from './params.js';
 import { ARM_NAMES, CAMERA_ROLES, POLICY_PARAMS } from './policy-params.js';
 
 export type LifecycleState = 'unconfigured' | 'inactive' | 'active';
@@ -44,7 +44,7 @@ function observeConfig(p: ParamValues, roles: readonly string[]): ObserveConfig 
 
 export class PolicyNode {
   readonly graph: Graph;
-  readonly params: ParamValues;
+  #params: ParamValues;
   #state: LifecycleState = 'unconfigured';
   #policy: PolicyRunner | null = null;
   #assembler: ObservationAssembler | null = null;
@@ -65,10 +65,32 @@ export class PolicyNode {
 
   private constructor(graph: Graph, params: ParamValues) {
     this.graph = graph;
-    this.params = params;
+    this.#params = params;
     this.#seed = params['seed'] as number;
     this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
     graph.createTimer(params['diagnostics_period'] as number, () => this.#publishDiagnostics());
+    graph.onParametersSet((changes) => this.#setParameters(changes));
+  }
+
+  get params(): ParamValues { return this.#params; }
+
+  /** A live change (instruction, replan_period, freshness bounds): validated, then applied. */
+  #setParameters(changes: Record<string, unknown>): string | null {
+    try {
+      const next = updateParams(POLICY_PARAMS, this.#params, changes, `parameters of ${this.graph.nodeName}`);
+      if ('instruction' in changes && this.#assembler) this.#assembler.instruction.set(next['instruction'], 'parameter instruction');
+      this.#params = next;
+      this.#assembler?.setFreshness(
+        { camera: next['max_age.camera'] as number, joints: next['max_age.joints'] as number, pose: next['max_age.pose'] as number },
+        next['future_tolerance'] as number,
+      );
+      this.graph.logger.info(`parameters changed: ${Object.keys(changes).join(', ')}`);
+      return null;
+    } catch (e) {
+      if (!(e instanceof TwinvlaError)) throw e;
+      this.graph.logger.warn(e.message);
+      return e.message;
+    }
   }
 
   /** Reads and validates the parameters; with autostart, configures and activates. */

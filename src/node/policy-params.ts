@@ -5,20 +5,20 @@ const ROLES = ['head', 'left_wrist', 'right_wrist'] as const;
 const ARMS = ['left', 'right'] as const;
 
 const camera = (role: string, topic: string, transport: 'raw' | 'compressed'): ParamSpec[] => [
-  { name: `cameras.${role}.topic`, type: 'string', default: topic, description: `Image topic of the ${role} camera (with transport compressed: the .../compressed topic).` },
-  { name: `cameras.${role}.transport`, type: 'string', default: transport, allowed: ['raw', 'compressed'], description: `raw: sensor_msgs/msg/Image; compressed: sensor_msgs/msg/CompressedImage (jpeg or png).` },
+  { name: `cameras.${role}.topic`, type: 'string', default: topic, readOnly: true, description: `Image topic of the ${role} camera (with transport compressed: the .../compressed topic).` },
+  { name: `cameras.${role}.transport`, type: 'string', default: transport, allowed: ['raw', 'compressed'], readOnly: true, description: `raw: sensor_msgs/msg/Image; compressed: sensor_msgs/msg/CompressedImage (jpeg or png).` },
 ];
 
 const arm = (a: string): ParamSpec[] => [
-  { name: `arms.${a}.joint_states_topic`, type: 'string', default: '/joint_states', description: `sensor_msgs/msg/JointState topic carrying the ${a} arm's joints (per-arm or shared).` },
-  { name: `arms.${a}.joints`, type: 'string_array', default: [], description: `Joint names of the ${a} arm that must be present and finite before inference.` },
-  { name: `arms.${a}.gripper.joint`, type: 'string', default: `${a}_gripper`, description: `The ${a} gripper's joint name.` },
-  { name: `arms.${a}.gripper.closed_position`, type: 'double', default: 0.0, unit: 'm or rad', description: `Joint position read as the model's closed gripper value.` },
-  { name: `arms.${a}.gripper.open_position`, type: 'double', default: 1.0, unit: 'm or rad', description: `Joint position read as the model's open gripper value.` },
-  { name: `arms.${a}.pose.source`, type: 'string', default: 'tf', allowed: ['tf', 'topic'], description: `Where the ${a} end-effector pose comes from: TF (base_frame <- ee_frame) or a geometry_msgs/msg/PoseStamped topic.` },
-  { name: `arms.${a}.pose.base_frame`, type: 'string', default: `${a}_base_link`, description: `The ${a} arm's base frame: the frame of its state and of its chunk.` },
-  { name: `arms.${a}.pose.ee_frame`, type: 'string', default: `${a}_ee_link`, description: `The ${a} end-effector frame (source tf).` },
-  { name: `arms.${a}.pose.topic`, type: 'string', default: `/${a}/ee_pose`, description: `PoseStamped topic of the ${a} end effector, in base_frame (source topic).` },
+  { name: `arms.${a}.joint_states_topic`, type: 'string', default: '/joint_states', readOnly: true, description: `sensor_msgs/msg/JointState topic carrying the ${a} arm's joints (per-arm or shared).` },
+  { name: `arms.${a}.joints`, type: 'string_array', default: [], readOnly: true, description: `Joint names of the ${a} arm that must be present and finite before inference.` },
+  { name: `arms.${a}.gripper.joint`, type: 'string', default: `${a}_gripper`, readOnly: true, description: `The ${a} gripper's joint name.` },
+  { name: `arms.${a}.gripper.closed_position`, type: 'double', default: 0.0, unit: 'm or rad', readOnly: true, description: `Joint position read as the model's closed gripper value.` },
+  { name: `arms.${a}.gripper.open_position`, type: 'double', default: 1.0, unit: 'm or rad', readOnly: true, description: `Joint position read as the model's open gripper value.` },
+  { name: `arms.${a}.pose.source`, type: 'string', default: 'tf', allowed: ['tf', 'topic'], readOnly: true, description: `Where the ${a} end-effector pose comes from: TF (base_frame <- ee_frame) or a geometry_msgs/msg/PoseStamped topic.` },
+  { name: `arms.${a}.pose.base_frame`, type: 'string', default: `${a}_base_link`, readOnly: true, description: `The ${a} arm's base frame: the frame of its state and of its chunk.` },
+  { name: `arms.${a}.pose.ee_frame`, type: 'string', default: `${a}_ee_link`, readOnly: true, description: `The ${a} end-effector frame (source tf).` },
+  { name: `arms.${a}.pose.topic`, type: 'string', default: `/${a}/ee_pose`, readOnly: true, description: `PoseStamped topic of the ${a} end effector, in base_frame (source topic).` },
 ];
 
 export const POLICY_PARAMS: readonly ParamSpec[] = [
@@ -28,7 +28,7 @@ export const POLICY_PARAMS: readonly ParamSpec[] = [
   { name: 'intra_op_threads', type: 'integer', default: 0, min: 0, max: 256, readOnly: true, description: 'ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core). Leave a core to the executors on small machines.' },
   { name: 'warmup_runs', type: 'integer', default: 2, min: 0, max: 20, readOnly: true, description: 'Full predictions run at configure time.' },
   { name: 'instruction', type: 'string', default: '', description: 'The task instruction; replaced by messages on instruction_topic.' },
-  { name: 'instruction_topic', type: 'string', default: '~/instruction', description: 'std_msgs/msg/String topic that replaces the instruction.' },
+  { name: 'instruction_topic', type: 'string', default: '~/instruction', readOnly: true, description: 'std_msgs/msg/String topic that replaces the instruction.' },
   ...ROLES.flatMap((r) => camera(r, `/camera/${r}/image_raw`, 'raw')),
   ...ARMS.flatMap(arm),
   { name: 'max_age.camera', type: 'double', default: 0.2, min: 0.001, max: 10, unit: 's', description: 'Oldest camera image a snapshot may use.' },
@@ -36,10 +36,10 @@ export const POLICY_PARAMS: readonly ParamSpec[] = [
   { name: 'max_age.pose', type: 'double', default: 0.2, min: 0.001, max: 10, unit: 's', description: 'Oldest end-effector pose a snapshot may use.' },
   { name: 'future_tolerance', type: 'double', default: 0.05, min: 0, max: 5, unit: 's', description: 'How far a stamp may lie ahead of the clock (clock skew) before the input is refused.' },
   { name: 'replan_period', type: 'double', default: 0.0, min: 0, max: 60, unit: 's', description: 'Seconds between inference starts; 0 runs them back to back.' },
-  { name: 'retry_period', type: 'double', default: 0.02, min: 0.001, max: 1, unit: 's', description: 'How soon a refused snapshot is tried again.' },
-  { name: 'chunk_topic', type: 'string', default: '~/action_chunk', description: 'twinvla/msg/ActionChunk output topic.' },
-  { name: 'seed', type: 'integer', default: 0, min: 0, max: 2147483647, description: 'Seed of the sampler noise (each inference advances it).' },
-  { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', description: 'Period of /diagnostics.' },
+  { name: 'retry_period', type: 'double', default: 0.02, min: 0.001, max: 1, unit: 's', readOnly: true, description: 'How soon a refused snapshot is tried again.' },
+  { name: 'chunk_topic', type: 'string', default: '~/action_chunk', readOnly: true, description: 'twinvla/msg/ActionChunk output topic.' },
+  { name: 'seed', type: 'integer', default: 0, min: 0, max: 2147483647, readOnly: true, description: 'Seed of the sampler noise (each inference advances it).' },
+  { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', readOnly: true, description: 'Period of /diagnostics.' },
   { name: 'autostart', type: 'bool', default: true, readOnly: true, description: 'Configure and activate at start-up (otherwise wait for the lifecycle transitions).' },
 ];
 

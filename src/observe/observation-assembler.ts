@@ -47,7 +47,7 @@ export class ObservationAssembler {
   readonly tf: TfBuffer;
   readonly instruction: Instruction;
   readonly #manifest: Manifest;
-  readonly #config: ObserveConfig;
+  #config: ObserveConfig;
   readonly #cameras = new Map<string, { pre: CameraPreprocessor; topic: string; latest: CameraMessage | null }>();
   readonly #joints = new Map<string, JointStateBuffer>();
   readonly #arms = new Map<string, { cfg: ArmObserveConfig; ee: EndEffectorTracker }>();
@@ -72,6 +72,11 @@ export class ObservationAssembler {
       if (!this.#joints.has(cfg.jointTopic)) this.#joints.set(cfg.jointTopic, new JointStateBuffer(cfg.jointTopic));
     }
     if (problems.length > 0) throw new ParameterError(`observation inputs do not cover model ${manifest.name} (${manifest.file}):\n  ${problems.join('\n  ')}`);
+  }
+
+  /** Live change of the freshness bounds. */
+  setFreshness(maxAge: ObserveConfig['maxAge'], futureTolerance: number): void {
+    this.#config = { ...this.#config, maxAge, futureTolerance };
   }
 
   cameraTopics(): { role: string; topic: string }[] {
