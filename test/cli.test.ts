@@ -41,3 +41,28 @@ describe('twinvla command', () => {
     assert.match(r.stderr, /unknown command "fly"/);
   });
 });
+
+describe('twinvla eval command', function () {
+  this.timeout(120_000);
+
+  it('refuses a call without --bag, and a bad --latency, with what to do', () => {
+    const a = spawnSync('node', [BIN, 'eval', '--model', 'models/twinvla-tiny'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(a.status, 1);
+    assert.match(a.stderr, /eval: --bag <path> and --model <dir> are required/);
+    const b = spawnSync('node', [BIN, 'eval', '--bag', 'x.mcap', '--model', 'm', '--latency', 'fast'], { cwd: ROOT, encoding: 'utf8' });
+    assert.match(b.stderr, /--latency "fast": expected "measured" or a number of milliseconds >= 0/);
+  });
+
+  it('evaluates a bag window and prints the summary table; progress goes to stderr as plain lines', async () => {
+    const { ensureDemoBag } = await import('../src/eval/demo-bag.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'twinvla-cli-eval-'));
+    const bag = await ensureDemoBag(join(dir, 'demo.mcap'));
+    const r = spawnSync('node', [BIN, 'eval', '--bag', bag, '--model', 'models/twinvla-tiny', '--params', 'params/demo.yaml', '--out', join(dir, 'out'), '--latency', '40', '--end', '3'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /model twinvla-tiny, bag .*demo\.mcap, latency 40 ms, seed 0/);
+    assert.match(r.stdout, /\nleft {3}recorded_targets {2}[\d.]+ \/ [\d.]+ \/ [\d.]+ {3}/);
+    assert.match(r.stderr, /replay 100%: 3\.0 of 3\.0 s/);
+  });
+});
