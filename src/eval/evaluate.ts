@@ -56,6 +56,7 @@ export interface Metrics {
   window_s: { start: number; end: number };
   chunks: number;
   refused_snapshots: Record<string, number>;
+  inference_latency_ms: ReturnType<typeof stat>;
   observation_to_chunk_ms: ReturnType<typeof stat>;
   arms: Record<string, ArmMetrics>;
 }
@@ -176,6 +177,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   };
 
   const policy = await PolicyNode.create(bus.node('twinvla_policy', { parameters: policyParams, parameterSource: source, logger }));
+  const inferenceLatency = new Samples();
+  policy.onInference = (latency) => inferenceLatency.push(latency * 1e3);
   for (const arm of ARMS) ArmExecutor.create(bus.node(`twinvla_${arm}_executor`, { parameters: execParams.get(arm), parameterSource: source, logger }));
 
   const progress = o.progress ? new Progress(t0, t1) : null;
@@ -226,6 +229,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     window_s: { start: Number((t0 - bag.start).toFixed(6)), end: Number((t1 - bag.start).toFixed(6)) },
     chunks: chunkCount,
     refused_snapshots: Object.fromEntries([...policy.refused].sort()),
+    inference_latency_ms: stat(inferenceLatency.values),
     observation_to_chunk_ms: stat(observationToChunk.values),
     arms,
   };

@@ -62,6 +62,9 @@ export class PolicyNode {
   #lastChunkTime = -Infinity;
   readonly #rates = new RateCounter();
   readonly #frames = new Map<string, string>();
+  #lastAges = new Map<string, number>();
+  /** Called with each completed inference's latency in seconds (evaluation collects them). */
+  onInference: ((latency: number) => void) | null = null;
 
   private constructor(graph: Graph, params: ParamValues) {
     this.graph = graph;
@@ -204,6 +207,8 @@ export class PolicyNode {
       this.#lastStart = start;
       const now = this.graph.now();
       this.latency.push(now - start);
+      this.onInference?.(now - start);
+      this.#lastAges = snap.ages;
       (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames));
       this.#chunks++;
       this.#lastChunkTime = now;
@@ -248,6 +253,8 @@ export class PolicyNode {
     };
     for (const reason of ['missing', 'stale', 'future', 'invalid'] as const) values[`refused.${reason}`] = this.refused.get(reason) ?? 0;
     for (const [input, hz] of this.#rates.take(now)) values[`rate_hz.${input}`] = hz;
+    // Ages of the inputs in the last snapshot used, at its start.
+    for (const [input, age] of this.#lastAges) values[`age_ms.${input}`] = age * 1e3;
     if (this.#lastRefusal) values['last_refusal'] = this.#lastRefusal;
     const stalled = this.#state === 'active' && now - this.#lastChunkTime > 1.0;
     const level = this.#state === 'unconfigured' ? ERROR : stalled ? WARN : OK;

@@ -33,6 +33,8 @@ describe('twinvla eval', function () {
     assert.equal(m.format, 'twinvla-eval/1');
     assert.equal(m.model, 'twinvla-tiny');
     assert.deepEqual(m.window_s, { start: 1, end: 6 });
+    assert.equal(m.inference_latency_ms.median, 50);
+    assert.ok(m.inference_latency_ms.count === m.chunks);
     for (const arm of ['left', 'right']) {
       assert.equal(m.arms[arm].ground_truth, 'recorded_targets');
       assert.ok(m.arms[arm].executed.position_error_mm.count > 150);

@@ -146,5 +146,6 @@ describe('nodes over the replay graph', function () {
     assert.equal(kv['inference_latency_p50_ms'], '50.000');
     assert.ok(Math.abs(Number(kv['rate_hz./cam_high/image_raw']) - 16.7) < 1.5);
     assert.ok('refused.stale' in kv);
+    assert.ok(Number(kv['age_ms.camera head (/cam_high/image_raw)']) >= 0 && Number(kv['age_ms.camera head (/cam_high/image_raw)']) <= 200);
   });
 });
