@@ -58,6 +58,8 @@ export interface RclLifecycleNode<C extends RclClasses = RclClasses> extends Rcl
   registerOnConfigure: (cb: () => number) => void;
   registerOnActivate: (cb: () => number) => void;
   registerOnDeactivate: (cb: () => number) => void;
+  configure: () => unknown;
+  activate: () => unknown;
 }
 
 export interface RclModule<C extends RclClasses = RclClasses> {

@@ -51,6 +51,7 @@ export interface LifecycleHandlers {
 export class RclnodejsHost {
   readonly #rcl: RclModule;
   readonly #nodes: RclNode[] = [];
+  readonly #lifecycleNodes = new Map<string, RclLifecycleNode>();
 
   private constructor(rcl: RclModule) {
     this.#rcl = rcl;
@@ -113,6 +114,7 @@ export class RclnodejsHost {
     const host = this;
     if (lifecycle) {
       const ln = node as RclLifecycleNode;
+      this.#lifecycleNodes.set(nodeName, ln);
       // rclnodejs transition callbacks are synchronous: configure reports success when loading starts;
       // a failure is logged and leaves the node inactive without a model (diagnostics say so).
       ln.registerOnConfigure(() => {
@@ -153,6 +155,14 @@ export class RclnodejsHost {
         });
       },
     };
+  }
+
+  /** Walks a managed node's ROS state machine to active (its callbacks are idempotent), so that
+   * `ros2 lifecycle get` agrees with a node that configured and activated itself (autostart). */
+  markActive(graph: Graph): void {
+    const ln = this.#lifecycleNodes.get(graph.nodeName);
+    ln?.configure();
+    ln?.activate();
   }
 
   spin(): void {

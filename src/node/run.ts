@@ -17,6 +17,7 @@ async function startPolicy(host: RclnodejsHost): Promise<PolicyNode> {
     deactivate: () => node?.deactivate(),
   });
   node = await PolicyNode.create(host.node('twinvla_policy', { lifecycle: handlers }));
+  if (node.state === 'active') host.markActive(node.graph);
   return node;
 }
 
