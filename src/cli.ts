@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 
 import { TwinvlaError } from './errors.js';
+import type { EvalOptions } from './eval/evaluate.js';
 import { describeContract } from './inspect.js';
 import { consoleLogger, type LogLevel } from './log.js';
 import { loadManifest } from './model/manifest.js';
@@ -84,14 +85,18 @@ async function evalCommand(args: string[]): Promise<number> {
     },
   });
   if (!values.bag || !values.model) throw new TwinvlaError('INPUT', 'eval: --bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`.');
-  const { evaluate } = await import('./eval/evaluate.js');
-  const { summaryTable } = await import('./eval/summary.js');
   const start = numberFrom('start', values.start), end = numberFrom('end', values.end);
-  const r = await evaluate({
+  return runEval({
     bag: values.bag, model: values.model, out: values.out ?? 'eval-out', latency: latencyFrom(values.latency),
     seed: numberFrom('seed', values.seed) ?? 0, progress: true,
     ...(values.params ? { params: values.params } : {}), ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}),
   });
+}
+
+async function runEval(options: EvalOptions): Promise<number> {
+  const { evaluate } = await import('./eval/evaluate.js');
+  const { summaryTable } = await import('./eval/summary.js');
+  const r = await evaluate(options);
   process.stdout.write(`${summaryTable(r)}\n`);
   if (r.warnings.length > 0) process.stderr.write(`${r.warnings.length} warning(s) from the nodes; the first: ${r.warnings[0]}\n`);
   return 0;
@@ -104,7 +109,10 @@ async function demo(): Promise<number> {
   const { join } = await import('node:path');
   const bag = await ensureDemoBag(join('out', 'demo', 'demo.mcap'));
   process.stdout.write(`twinvla demo: replaying ${bag} (generated on first run) through models/twinvla-tiny\n\n`);
-  return evalCommand(['--bag', bag, '--model', join(PACKAGE_ROOT, 'models', 'twinvla-tiny'), '--params', join(PACKAGE_ROOT, 'params', 'demo.yaml'), '--out', join('out', 'demo', 'eval'), '--latency', '50']);
+  return runEval({
+    bag, model: join(PACKAGE_ROOT, 'models', 'twinvla-tiny'), params: join(PACKAGE_ROOT, 'params', 'demo.yaml'),
+    out: join('out', 'demo', 'eval'), latency: 0.05, seed: 0, progress: true,
+  });
 }
 
 async function nodes(args: string[]): Promise<number> {

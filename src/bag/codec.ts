@@ -15,8 +15,8 @@ type Definitions = ReturnType<typeof parseMsg>;
 function parseSchema(type: string, encoding: SchemaEncoding, text: string, where: string): Definitions {
   try {
     if (encoding === 'ros2idl') {
-      // Foxglove's IDL parser lives in a separate package; ROS 2 IDL schemas of our types match
-      // the bundled .msg definitions, so those are used (the bag's text is still checked below).
+      // Foxglove's IDL parser is not among our dependencies; for the types we read, the ROS 2 IDL
+      // and the bundled .msg definitions describe the same layout, so the bundled one is used.
       const bundled = schemaText(type);
       if (!bundled) throw new Error(`no bundled definition for ${type}`);
       return parseMsg(bundled, { ros2: true });

@@ -3,9 +3,8 @@
  * header stamp inside the decoded messages moves by whole loops, so the nodes see one long recording.
  * /tf_static is delivered once.
  */
-import type { ReplayMessage } from '../graph/replay.js';
 import type { Bag } from './bag.js';
-import { decodedMessages } from './replay-source.js';
+import { decodedMessages, type DecodedMessage } from './replay-source.js';
 
 function shiftStamps(value: unknown, seconds: number): unknown {
   if (Array.isArray(value)) return value.map((v) => shiftStamps(v, seconds));
@@ -24,9 +23,8 @@ function shiftStamps(value: unknown, seconds: number): unknown {
   return out;
 }
 
-export async function* loopedMessages(bag: Bag, loops: number, window: { start: number; end: number }): AsyncIterable<ReplayMessage & { data: Uint8Array }> {
-  // One loop lasts the window plus one typical message gap, so loops do not overlap in time.
-  const period = Math.ceil((window.end - window.start + 0.02) * 1e3) / 1e3;
+export async function* loopedMessages(bag: Bag, loops: number, window: { start: number; end: number }): AsyncIterable<DecodedMessage> {
+  const period = loopPeriod(window);
   for (let i = 0; i < loops; i++) {
     const offset = i * period;
     for await (const m of decodedMessages(bag, window)) {
@@ -36,6 +34,7 @@ export async function* loopedMessages(bag: Bag, loops: number, window: { start: 
   }
 }
 
+/** One loop lasts the window plus one typical message gap, so loops do not overlap in time. */
 export function loopPeriod(window: { start: number; end: number }): number {
   return Math.ceil((window.end - window.start + 0.02) * 1e3) / 1e3;
 }

@@ -8,7 +8,10 @@ import { fullName } from './definitions.js';
 import type { Bag } from './bag.js';
 import { CdrCodec } from './codec.js';
 
-export async function* decodedMessages(bag: Bag, options: { topics?: readonly string[]; start?: number; end?: number } = {}): AsyncIterable<ReplayMessage & { data: Uint8Array }> {
+/** A replay message with its CDR bytes as stored (copied verbatim into output bags). */
+export type DecodedMessage = ReplayMessage & { data: Uint8Array };
+
+export async function* decodedMessages(bag: Bag, options: { topics?: readonly string[]; start?: number; end?: number } = {}): AsyncIterable<DecodedMessage> {
   const codecs = new Map<string, CdrCodec>();
   for await (const m of bag.messages(options)) {
     let codec = codecs.get(m.topic);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { openBag } from '../bag/open-bag.js';
 import { Ros2McapWriter } from '../bag/mcap-writer.js';
-import { decodedMessages } from '../bag/replay-source.js';
+import { decodedMessages, type DecodedMessage } from '../bag/replay-source.js';
 import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
 import { BagError } from '../errors.js';
@@ -184,7 +184,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const progress = o.progress ? new Progress(t0, t1) : null;
   let skippedTypes = 0;
   // Latched static transforms recorded before the window still hold inside it.
-  async function* windowed(): AsyncIterable<Awaited<ReturnType<typeof decodedMessages>> extends AsyncIterable<infer M> ? M : never> {
+  async function* windowed(): AsyncIterable<DecodedMessage> {
     if (t0 > bag.start) {
       for await (const m of decodedMessages(bag, { topics: ['/tf_static'], end: t0 })) yield { ...m, time: t0 };
     }

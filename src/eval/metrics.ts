@@ -111,7 +111,8 @@ export interface ArmMetrics {
 
 export interface PlotPoint { time: number; pose: Transform; truth: Transform | null; hold: Transform | null }
 
-const mm = (a: Transform, b: Transform): number => distance(a.t, b.t) * 1e3;
+/** Distance between two poses' positions, millimetres. */
+export const mm = (a: Transform, b: Transform): number => distance(a.t, b.t) * 1e3;
 const deg = (a: Transform, b: Transform): number => (angleBetween(a.q, b.q) * 180) / Math.PI;
 
 /** Ground truth at t is known once the replay has passed t by this much (the next sample exists). */

@@ -1,5 +1,5 @@
 /** report.html: one self-contained page, SVG plots inline. */
-import type { ArmMetrics } from './metrics.js';
+import { mm as dist, type ArmMetrics } from './metrics.js';
 import { linePlot } from './svg-plot.js';
 import type { Transform } from '../geometry.js';
 
@@ -9,7 +9,6 @@ export interface ArmSeries {
 }
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
-const dist = (a: Transform, b: Transform): number => Math.hypot(a.t[0] - b.t[0], a.t[1] - b.t[1], a.t[2] - b.t[2]) * 1e3;
 
 export function renderReport(title: string, summary: Record<string, string>, arms: Map<string, { metrics: ArmMetrics; series: ArmSeries }>): string {
   const sections: string[] = [];

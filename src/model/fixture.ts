@@ -38,16 +38,30 @@ function f32(a: RawArray): Float32Array {
   return Float32Array.from(a.data ?? []);
 }
 
+/** The file's shape, as tools/twinvla_tools/fixtures.py writes it. */
+interface RawFixture {
+  instruction: string;
+  inputs: { images: Record<string, RawArray>; state: RawArray; noise: RawArray; x_t: RawArray; t: number };
+  expected: {
+    input_ids: Record<string, RawArray>;
+    state_normalized: RawArray;
+    conditioning: Record<string, RawArray>;
+    velocity: RawArray;
+    chunk_normalized: RawArray;
+    chunk: RawArray;
+    poses: { position: RawArray; quaternion: RawArray; gripper: RawArray }[];
+  };
+}
+
 export function loadFixture(modelDir: string): Fixture {
   const file = join(modelDir, 'fixtures', 'fixture.json');
   if (!existsSync(file)) {
     throw new ModelError('MODEL_FILE', `${file} is missing: this model folder has no fixture. Export it with tools/twinvla_tools/export.py, which writes fixtures/fixture.json.`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as any;
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as RawFixture;
   const exp = raw.expected;
   const images = new Map<string, Uint8Array>();
-  for (const [name, a] of Object.entries(raw.inputs.images as Record<string, RawArray>)) {
+  for (const [name, a] of Object.entries(raw.inputs.images)) {
     images.set(name, new Uint8Array(Buffer.from(a.base64 ?? '', 'base64')));
   }
   return {
@@ -59,15 +73,13 @@ export function loadFixture(modelDir: string): Fixture {
     xT: f32(raw.inputs.x_t),
     t: raw.inputs.t,
     expected: {
-      inputIds: new Map(Object.entries(exp.input_ids as Record<string, RawArray>).map(([k, v]) => [k, v.data ?? []])),
+      inputIds: new Map(Object.entries(exp.input_ids).map(([k, v]) => [k, v.data ?? []])),
       stateNormalized: f32(exp.state_normalized),
-      conditioning: new Map(Object.entries(exp.conditioning as Record<string, RawArray>).map(([k, v]) => [k, f32(v)])),
+      conditioning: new Map(Object.entries(exp.conditioning).map(([k, v]) => [k, f32(v)])),
       velocity: f32(exp.velocity),
       chunkNormalized: f32(exp.chunk_normalized),
       chunk: f32(exp.chunk),
-      poses: (exp.poses as Record<string, RawArray>[]).map((p) => ({
-        position: f32(p.position as RawArray), quaternion: f32(p.quaternion as RawArray), gripper: f32(p.gripper as RawArray),
-      })),
+      poses: exp.poses.map((p) => ({ position: f32(p.position), quaternion: f32(p.quaternion), gripper: f32(p.gripper) })),
     },
   };
 }

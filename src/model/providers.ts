@@ -30,7 +30,7 @@ export class ProviderReport {
     return this.fallbacks.length;
   }
 
-  /** The provider of the slowest-to-move part: the one used by every graph, or a list when they differ. */
+  /** The provider every graph runs on, or the list joined with '+' when the graphs differ. */
   get summary(): string {
     const set = [...new Set(this.used.values())];
     return set.length === 1 ? (set[0] as string) : set.join('+');

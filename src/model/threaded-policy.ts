@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError, ModelError, TwinvlaError, type ErrorCode } from '../errors.js';
 import { consoleLogger, type Logger } from '../log.js';
 import { loadManifest, type Manifest } from './manifest.js';
-import type { Observation, PolicyChunk, PolicyOptions, SampleOptions } from './policy.js';
+import { Policy, type Observation, type PolicyChunk, type PolicyOptions, type SampleOptions } from './policy.js';
 import type { SerializedError, WorkerReply, WorkerRequest } from './policy-worker.js';
 import type { PolicyRunner } from './runner.js';
 
@@ -84,7 +84,6 @@ export class ThreadedPolicy implements PolicyRunner {
 
 /** The in-thread Policy behind the same interface (replay, tests, tools). */
 export async function inThreadPolicy(dir: string, options: PolicyOptions): Promise<PolicyRunner> {
-  const { Policy } = await import('./policy.js');
   const policy = await Policy.create(dir, options);
   return {
     manifest: policy.manifest,

@@ -37,9 +37,8 @@ function clamp8(v: number): number {
 
 function yuv422Row(src: Uint8Array, o: number, width: number, out: Uint8Array, p: number, yuyv: boolean): void {
   for (let x = 0; x < width; x += 2, o += 4, p += 6) {
-    const [y0, u, y1, v] = yuyv
-      ? [src[o]!, src[o + 1]!, src[o + 2]!, src[o + 3]!]
-      : [src[o + 1]!, src[o]!, src[o + 3]!, src[o + 2]!];
+    // Byte offsets of Y0 U Y1 V inside the 4-byte group (no array per pixel pair: this is the hot loop).
+    const y0 = src[o + (yuyv ? 0 : 1)]!, u = src[o + (yuyv ? 1 : 0)]!, y1 = src[o + (yuyv ? 2 : 3)]!, v = src[o + (yuyv ? 3 : 2)]!;
     const uu = u - 128, vv = v - 128;
     const ruv = HALF + CVR * vv, guv = HALF + CVG * vv + CUG * uu, buv = HALF + CUB * uu;
     const a = Math.max(0, y0 - 16) * CY, b = Math.max(0, y1 - 16) * CY;

@@ -105,8 +105,13 @@ export class TfBuffer {
     if (time < first.time - 1e-9) {
       throw new InputError(`TF: ${query}: the oldest ${e.parent} -> ${child} transform is at ${first.time.toFixed(6)} s, after the requested time ${time.toFixed(6)} s (extrapolation into the past; the cache keeps ${this.#cache} s).`);
     }
-    let hi = s.findIndex((x) => x.time >= time - 1e-9);
-    if (hi <= 0) return (s[Math.max(0, hi)] as Sample).tf;
+    // Binary search for the first sample at or after `time` (histories hold hundreds of samples).
+    let lo = 0, hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((s[mid] as Sample).time >= time - 1e-9) hi = mid; else lo = mid + 1;
+    }
+    if (hi === 0) return first.tf;
     const a = s[hi - 1] as Sample, b = s[hi] as Sample;
     if (Math.abs(b.time - time) <= 1e-9) return b.tf;
     const u = (time - a.time) / (b.time - a.time);

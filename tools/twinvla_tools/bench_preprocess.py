@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 
 from .preprocess import decode_compressed, raw_to_rgb, resize
+from .timing import time_runs
 
 
 def main() -> None:
@@ -26,14 +26,7 @@ def main() -> None:
         outs.append(resize(decode_compressed(jpg), a.size, a.size))
         return [np.ascontiguousarray(o) for o in outs]
 
-    for _ in range(10):
-        once()
-    ms = []
-    for _ in range(a.iterations):
-        t = time.perf_counter()
-        once()
-        ms.append((time.perf_counter() - t) * 1000)
-    print(json.dumps({"ms": ms}))
+    print(json.dumps({"ms": time_runs(once, a.iterations, warmup=10)}))
 
 
 if __name__ == "__main__":

@@ -6,17 +6,17 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import yaml
+from tokenizers import Tokenizer
 
 from .families import family
 from .normalization import normalize
+from .timing import time_runs
 from .tokenizer import encode
-from tokenizers import Tokenizer
 
 
 def main() -> None:
@@ -63,14 +63,7 @@ def main() -> None:
             x = x + dt * v
         return x
 
-    for _ in range(a.warmup):
-        predict()
-    ms = []
-    for _ in range(a.iterations):
-        t0 = time.perf_counter()
-        predict()
-        ms.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"ms": ms, "threads": a.threads}))
+    print(json.dumps({"ms": time_runs(predict, a.iterations, a.warmup), "threads": a.threads}))
 
 
 if __name__ == "__main__":
