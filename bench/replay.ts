@@ -19,7 +19,7 @@ export async function benchReplay(root: string, simulatedSeconds: number): Promi
   let first = -1;
   const wall0 = performance.now();
   const r = await evaluate({
-    bag, model: join(root, 'models', 'twinvla-tiny'), params: join(root, 'params', 'demo.yaml'), out: dir, latency: 0.05, seed: 0, loops,
+    bag, model: join(root, 'models', 'twinvla-tiny'), params: join(root, 'test', 'fixtures', 'loops.yaml'), out: dir, latency: 0.05, seed: 0, loops,
     onProgress: (t) => {
       if (first < 0) first = t;
       const quarter = Math.floor(((t - first) / (loops * DEMO_SECONDS)) * 4);

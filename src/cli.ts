@@ -17,7 +17,7 @@ const USAGE = `twinvla <command>
           [--providers cuda,cpu] [--tolerance 1e-4]
   eval --bag <path> --model <dir>         replay a bag through the nodes; metrics, report, replay.mcap
        [--params <yaml>] [--out <dir>] [--latency measured|<ms>] [--seed <n>] [--start <s>] [--end <s>]
-  demo                                    the main job: the bundled demo bag through a bundled model
+  demo                                    the main job: the held-out task episodes through the trained demo model
   node policy|executor|bringup [ROS args] run the ROS 2 nodes (needs ROS 2 and rclnodejs)
   params --yaml | --markdown              the parameters of every node, from their schemas
 
@@ -102,15 +102,18 @@ async function runEval(options: EvalOptions): Promise<number> {
   return 0;
 }
 
-/** The main job on its embedded default: the bundled demo bag through the bundled TwinVLA model. */
+/**
+ * The main job on its embedded default: the held-out episodes of the synthetic bimanual task
+ * (demo/heldout.mcap, written by tools/twinvla_tools/task/bag.py) through the TwinVLA model trained
+ * on that task (models/twinvla-demo).
+ */
 async function demo(): Promise<number> {
-  const { ensureDemoBag } = await import('./eval/demo-bag.js');
   const { PACKAGE_ROOT } = await import('./node/model-path.js');
   const { join } = await import('node:path');
-  const bag = await ensureDemoBag(join('out', 'demo', 'demo.mcap'));
-  process.stdout.write(`twinvla demo: replaying ${bag} (generated on first run) through models/twinvla-tiny\n\n`);
+  const bag = join(PACKAGE_ROOT, 'demo', 'heldout.mcap');
+  process.stdout.write('twinvla demo: held-out episodes of the synthetic bimanual task (demo/heldout.mcap) through models/twinvla-demo\n\n');
   return runEval({
-    bag, model: join(PACKAGE_ROOT, 'models', 'twinvla-tiny'), params: join(PACKAGE_ROOT, 'params', 'demo.yaml'),
+    bag, model: join(PACKAGE_ROOT, 'models', 'twinvla-demo'), params: join(PACKAGE_ROOT, 'params', 'demo.yaml'),
     out: join('out', 'demo', 'eval'), latency: 0.05, seed: 0, progress: true,
   });
 }

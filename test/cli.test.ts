@@ -59,7 +59,7 @@ describe('twinvla eval command', function () {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'twinvla-cli-eval-'));
     const bag = await ensureDemoBag(join(dir, 'demo.mcap'));
-    const r = spawnSync('node', [BIN, 'eval', '--bag', bag, '--model', 'models/twinvla-tiny', '--params', 'params/demo.yaml', '--out', join(dir, 'out'), '--latency', '40', '--end', '3'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync('node', [BIN, 'eval', '--bag', bag, '--model', 'models/twinvla-tiny', '--params', 'test/fixtures/loops.yaml', '--out', join(dir, 'out'), '--latency', '40', '--end', '3'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /model twinvla-tiny, bag .*demo\.mcap, latency 40 ms, seed 0/);
     assert.match(r.stdout, /\nleft {3}recorded_targets {2}[\d.]+ \/ [\d.]+ \/ [\d.]+ {3}/);

@@ -20,6 +20,12 @@ export interface ArmTruthConfig {
   gripper: GripperMapping;
 }
 
+/**
+ * Recorded samples further apart than this bound a pause in the recording (a scene reset between
+ * episodes): there is no ground truth inside it.
+ */
+export const MAX_TRUTH_GAP = 0.25;
+
 function bracket<T>(series: Timed<T>[], t: number): [Timed<T>, Timed<T>, number] | null {
   if (series.length === 0 || t < (series[0] as Timed<T>).time || t > (series[series.length - 1] as Timed<T>).time) return null;
   let lo = 0, hi = series.length - 1;
@@ -28,6 +34,7 @@ function bracket<T>(series: Timed<T>[], t: number): [Timed<T>, Timed<T>, number]
     if ((series[mid] as Timed<T>).time <= t) lo = mid; else hi = mid;
   }
   const a = series[lo] as Timed<T>, b = series[hi] as Timed<T>;
+  if (b.time - a.time > MAX_TRUTH_GAP) return null;
   return [a, b, b.time > a.time ? (t - a.time) / (b.time - a.time) : 0];
 }
 

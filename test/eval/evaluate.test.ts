@@ -10,7 +10,7 @@ import { Progress } from '../../src/eval/progress.js';
 import { rejection, ROOT, TWINVLA_TINY } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twinvla-eval-'));
-const PARAMS = join(ROOT, 'params', 'demo.yaml');
+const PARAMS = join(ROOT, 'test', 'fixtures', 'loops.yaml');
 
 describe('twinvla eval', function () {
   this.timeout(120_000);

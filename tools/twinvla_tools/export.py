@@ -211,7 +211,7 @@ def export(args) -> Path:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--family", required=True, choices=["twinvla", "twinbrainvla"])
-    p.add_argument("--preset", default="tiny", choices=["tiny", "small", "published"])
+    p.add_argument("--preset", default="tiny", choices=["tiny", "demo", "small", "published"])
     p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--name", help="model name in the manifest (default: the folder's name)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random initialisation and the fixture")

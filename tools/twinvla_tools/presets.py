@@ -1,5 +1,5 @@
 """Size presets. `published` carries the dimensions of MODELS.md; `tiny` makes graphs of a few MB
-for tests; `small` has tens of millions of parameters, for benchmarks."""
+for tests; `demo` is trained on the synthetic task (tools/twinvla_tools/task); `small` has tens of millions of parameters, for benchmarks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,6 +63,12 @@ TWINVLA_PRESETS = {
         lm=LMConfig(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128),
         dit=DiTConfig(width=64, layers=2, heads=4),
     ),
+    # The synthetic task's demo model: 9 tokens per image, trainable on two CPU cores in minutes.
+    "demo": TwinVLAConfig(
+        vision=VisionConfig(image_size=84, patch=14, width=64, layers=2, heads=2, mlp=128),
+        lm=LMConfig(hidden=96, layers=2, heads=4, kv_heads=2, intermediate=192),
+        dit=DiTConfig(width=96, layers=2, heads=4),
+    ),
     "small": TwinVLAConfig(
         vision=VisionConfig(image_size=224, patch=14, width=384, layers=6, heads=6, mlp=1536),
         lm=LMConfig(hidden=384, layers=6, heads=6, kv_heads=2, intermediate=1536),
@@ -80,6 +86,11 @@ TWINBRAINVLA_PRESETS = {
         vision=VisionConfig(image_size=56, patch=14, width=32, layers=2, heads=2, mlp=64),
         lm=LMConfig(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128),
         dit=DiTConfig(width=64, layers=2, heads=4),
+    ),
+    "demo": TwinBrainVLAConfig(
+        vision=VisionConfig(image_size=84, patch=14, width=64, layers=2, heads=2, mlp=128),
+        lm=LMConfig(hidden=96, layers=2, heads=4, kv_heads=2, intermediate=192),
+        dit=DiTConfig(width=96, layers=2, heads=4),
     ),
     "small": TwinBrainVLAConfig(
         vision=VisionConfig(image_size=224, patch=14, width=384, layers=6, heads=6, mlp=1536),

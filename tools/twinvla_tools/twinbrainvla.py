@@ -111,22 +111,29 @@ class TwinBrainVLA(nn.Module):
     def _ids(self, ids: list[int]) -> torch.Tensor:
         return torch.tensor([ids], dtype=torch.long)
 
-    def _image_block(self, vlm: VLM, images_u8: torch.Tensor) -> torch.Tensor:
+    @staticmethod
+    def _rows(x: torch.Tensor, b: int) -> torch.Tensor:
+        """Fixed token embeddings for a batch. Batch 1 (the exported graph) stays free of Expand."""
+        return x if b == 1 else x.expand(b, -1, -1)
+
+    def _image_block(self, vlm: VLM, images_u8: torch.Tensor, b: int = 1) -> torch.Tensor:
+        """images_u8: the cameras one after the other, each a batch of b."""
         emb, t = vlm.model.embed_tokens, self.tokens
         feats = vlm.visual(images_u8)
         parts = []
-        for i in range(images_u8.shape[0]):
-            parts += [emb(self._ids([t.vision_start])), feats[i:i + 1], emb(self._ids([t.vision_end]))]
+        for i in range(int(images_u8.shape[0]) // b):
+            parts += [self._rows(emb(self._ids([t.vision_start])), b), feats[i * b:(i + 1) * b],
+                      self._rows(emb(self._ids([t.vision_end])), b)]
         return torch.cat(parts, dim=1)
 
     def streams(self, images_u8, left_ids, right_ids):
         """Input embeddings of both brains: each sees the images through its own vision tower; the
         left brain then the instruction, the right brain its prompt and the action queries."""
-        t = self.tokens
-        left = torch.cat([self._image_block(self.frozen_vlm, images_u8), self.frozen_vlm.model.embed_tokens(left_ids)], 1)
+        t, b = self.tokens, int(left_ids.shape[0])
+        left = torch.cat([self._image_block(self.frozen_vlm, images_u8, b), self.frozen_vlm.model.embed_tokens(left_ids)], 1)
         emb_r = self.trainable_vlm.model.embed_tokens
-        right = torch.cat([self._image_block(self.trainable_vlm, images_u8), emb_r(right_ids),
-                           emb_r(self._ids([t.action] * self.cfg.action_queries))], 1)
+        right = torch.cat([self._image_block(self.trainable_vlm, images_u8, b), emb_r(right_ids),
+                           self._rows(emb_r(self._ids([t.action] * self.cfg.action_queries)), b)], 1)
         return left, right
 
     def run_brains(self, left, right):

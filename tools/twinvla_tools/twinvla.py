@@ -129,16 +129,22 @@ class TwinVLA(nn.Module):
     def _ids(self, ids: list[int]) -> torch.Tensor:
         return torch.tensor([ids], dtype=torch.long)
 
+    @staticmethod
+    def _rows(x: torch.Tensor, b: int) -> torch.Tensor:
+        """Fixed token embeddings for a batch. Batch 1 (the exported graph) stays free of Expand."""
+        return x if b == 1 else x.expand(b, -1, -1)
+
     def _embed_common(self, ids: torch.Tensor) -> torch.Tensor:
         el = self.left_vla.language_model.model.embed_tokens
         er = self.right_vla.language_model.model.embed_tokens
         return 0.5 * (el(ids) + er(ids))
 
     def _arm_sequence(self, stream: SingleVLAStream, wrist: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
-        t, emb = self.tokens, stream.language_model.model.embed_tokens
+        t, b = self.tokens, int(wrist.shape[0])
+        emb = lambda ids: self._rows(stream.language_model.model.embed_tokens(self._ids(ids)), b)  # noqa: E731
         return torch.cat([
-            emb(self._ids(t.arm_prefix)), emb(self._ids([t.img_start])), wrist, emb(self._ids([t.img_end])),
-            stream.state_proj(state)[:, None], emb(self._ids(t.action_prefix)), emb(self._ids([t.readout])),
+            emb(t.arm_prefix), emb([t.img_start]), wrist, emb([t.img_end]),
+            stream.state_proj(state)[:, None], emb(t.action_prefix), emb([t.readout]),
         ], dim=1)
 
     # -- joint attention ------------------------------------------------------------------------
@@ -177,16 +183,16 @@ class TwinVLA(nn.Module):
     def encode(self, head, left_wrist, right_wrist, input_ids, state):
         """head/left_wrist/right_wrist uint8 (1, H, W, 3); input_ids (1, P); state (1, 2*arm_dim)
         normalised. Returns cond (1, 2, hidden) and the unconditional cond_null of the same shape."""
-        d = self.cfg.arm_dim
+        d, b = self.cfg.arm_dim, int(head.shape[0])
         images = self.mlp1_tokens(torch.cat([head, left_wrist, right_wrist], dim=0))
         t = self.tokens
+        fixed = lambda ids: self._rows(self._embed_common(self._ids(ids)), b)  # noqa: E731
         common = torch.cat([
-            self._embed_common(input_ids), self._embed_common(self._ids([t.img_start])), images[0:1],
-            self._embed_common(self._ids([t.img_end])), self._embed_common(self._ids(t.newline)),
+            self._embed_common(input_ids), fixed([t.img_start]), images[0:b], fixed([t.img_end]), fixed(t.newline),
         ], dim=1)
         s_l, s_r = state[:, :d], state[:, d:]
-        left = self._arm_sequence(self.left_vla, images[1:2], s_l)
-        right = self._arm_sequence(self.right_vla, images[2:3], s_r)
+        left = self._arm_sequence(self.left_vla, images[b:2 * b], s_l)
+        right = self._arm_sequence(self.right_vla, images[2 * b:3 * b], s_r)
         c_len, a_len = common.shape[1], left.shape[1]
         allowed = joint_attention_mask(c_len, a_len)
         pos = joint_position_ids(c_len, a_len)

@@ -1,0 +1,154 @@
+"""Flow-matching training of a family's reference model on the synthetic task, on CPU, then export
+to the model contract with the dataset's statistics.
+
+    python -m twinvla_tools.task.train --family twinvla --bags out/task/train --out models/twinvla-demo
+
+TwinVLA: x_t = t * noise + (1 - t) * action, target velocity noise - action, the condition
+replaced by the learned null token 10 % of the time (for guidance). TwinBrainVLA: x_t =
+(1 - t) * noise + t * action, target action - noise, the generalist (left) VLM frozen as the family
+trains it. Batches are drawn from one prompt length at a time (the graphs take unpadded prompts).
+Deterministic for a seed on one machine and thread count."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..families import family
+from ..normalization import normalize
+from ..tokenizer import build_tokenizer, encode
+from .dataset import STATE_LAG_STEPS, load_samples, statistics
+
+CFG_DROPOUT = 0.1
+
+
+def stats_for(fam, stats: dict) -> dict:
+    take = lambda part: {"q01": stats[part]["q01"], "q99": stats[part]["q99"], "mask": stats[part]["mask"]}  # noqa: E731
+    return {"state": take("proprio"), "action": take("action")}
+
+
+class Batches:
+    """Samples grouped by their prompts' token lengths; a batch comes from one group."""
+
+    def __init__(self, samples, fam, tok, rng: np.random.Generator):
+        self.s, self.rng = samples, rng
+        self.prompt_ids = [[encode(tok, tpl.format(instruction=ins)) for tpl in fam.prompts.values()]
+                           for ins in samples.instructions]
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, p in enumerate(samples.prompt):
+            groups.setdefault(tuple(len(x) for x in self.prompt_ids[p]), []).append(i)
+        self.groups = [np.array(v) for v in groups.values()]
+        self.weights = np.array([len(g) for g in self.groups], float) / len(samples.prompt)
+
+    def draw(self, size: int, stats: dict):
+        g = self.groups[self.rng.choice(len(self.groups), p=self.weights)]
+        idx = self.rng.choice(g, size=min(size, len(g)), replace=False)
+        lag = self.rng.integers(0, STATE_LAG_STEPS, size=len(idx))
+        images = [torch.from_numpy(self.s.images[r][idx]) for r in ("head", "left_wrist", "right_wrist")]
+        ids = [torch.tensor([self.prompt_ids[self.s.prompt[i]][k] for i in idx]) for k in range(len(self.prompt_ids[0]))]
+        state = torch.from_numpy(normalize(self.s.states[idx, lag], stats["state"]))
+        actions = torch.from_numpy(normalize(self.s.actions[idx], stats["action"]))
+        return images, ids, state, actions
+
+
+def flow_loss(model, fam, batch, rng: torch.Generator) -> torch.Tensor:
+    images, ids, state, actions = batch
+    b = actions.shape[0]
+    cond = model.encode(*images, *ids, state)
+    by_name = dict(zip(fam.encoder_outputs, cond))
+    inputs = {k: by_name[o] for k, o in fam.conditioning.items()}
+    if fam.null_conditioning:
+        drop = (torch.rand(b, generator=rng) < CFG_DROPOUT)[:, None, None]
+        for k, o in fam.null_conditioning.items():
+            inputs[k] = torch.where(drop, by_name[o], inputs[k])
+    noise = torch.randn(actions.shape, generator=rng)
+    t = torch.rand(b, generator=rng)
+    tt = t[:, None, None]
+    if fam.flow.noise_at == 1.0:
+        x_t, target = tt * noise + (1 - tt) * actions, noise - actions
+    else:
+        x_t, target = (1 - tt) * noise + tt * actions, actions - noise
+    v = model.velocity(x_t, t, *inputs.values())
+    return torch.mean((v - target) ** 2)
+
+
+def train(args) -> Path:
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    fam = family(args.family)
+    tok = build_tokenizer()
+    model = fam.build(args.preset, tok)
+    bags = sorted(Path(args.bags).glob("*.mcap"))
+    if not bags:
+        raise SystemExit(f"{args.bags}: no .mcap bags; write them with python -m twinvla_tools.task.bag")
+    t0 = time.perf_counter()
+    samples = load_samples(bags, model.cfg.vision.image_size, model.cfg.horizon, fam.dt)
+    stats = statistics(samples, fam.state_mask, fam.action_mask)
+    print(f"{len(samples.prompt)} samples from {len(bags)} bags in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    norm = stats_for(fam, stats)
+    batches = Batches(samples, fam, tok, np.random.default_rng(args.seed))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    rng = torch.Generator().manual_seed(args.seed)
+    model.train()
+    t0, running = time.perf_counter(), None
+    for step in range(args.steps):
+        lr = args.lr * min(1.0, (step + 1) / 200) * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        loss = flow_loss(model, fam, batches.draw(args.batch, norm), rng)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        if step % 100 == 0 or step == args.steps - 1:
+            print(f"step {step} loss {running:.4f} lr {lr:.2e} {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    train_seconds = time.perf_counter() - t0
+    out = Path(args.work)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), out / f"{args.family}.pt")
+    (out / f"{args.family}_statistics.json").write_text(json.dumps({"synthetic_bimanual": stats}, indent=1))
+    (out / f"{args.family}_training.json").write_text(json.dumps({
+        "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed, "threads": args.threads,
+        "samples": int(len(samples.prompt)), "bags": [b.name for b in bags], "seconds": round(train_seconds, 1),
+        "final_loss": running}, indent=1))
+    print(f"trained {args.family}/{args.preset}: {args.steps} steps in {train_seconds:.0f} s, loss {running:.4f}", file=sys.stderr)
+    return out
+
+
+def export_trained(args) -> None:
+    from ..export import export, parser as export_parser
+    work = Path(args.work)
+    export(export_parser().parse_args([
+        "--family", args.family, "--preset", args.preset, "--seed", str(args.seed), "--out", args.out,
+        "--checkpoint", str(work / f"{args.family}.pt"),
+        "--stats", str(work / f"{args.family}_statistics.json"), "--stats-key", "synthetic_bimanual"]))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--family", required=True, choices=["twinvla", "twinbrainvla"])
+    p.add_argument("--preset", default="demo")
+    p.add_argument("--bags", required=True, help="folder of training bags (*.mcap)")
+    p.add_argument("--work", default="out/task/checkpoints", help="where the checkpoint and statistics go")
+    p.add_argument("--out", help="model folder to export to (none: no export)")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--batch", type=int, default=48)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    return p
+
+
+if __name__ == "__main__":
+    a = parser().parse_args()
+    train(a)
+    if a.out:
+        export_trained(a)
