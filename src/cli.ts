@@ -23,8 +23,6 @@ const USAGE = `twinvla <command>
 
 Common options: --log-level debug|info|warn|error (default warn)`;
 
-const DEMO_MODELS = ['models/twinvla-tiny', 'models/twinbrainvla-tiny'];
-
 function providersFrom(value: string | undefined): ReturnType<typeof parseProviders> {
   return parseProviders((value ?? 'cuda,cpu').split(',').map((s) => s.trim()).filter(Boolean), '--providers');
 }

@@ -76,6 +76,14 @@ ManifestDumper.add_representer(list, _seq)
 ManifestDumper.add_representer(str, _str)
 
 
+def _relative_checkpoint(checkpoint: str | None, out: Path) -> str | None:
+    """A checkpoint shipped inside the model folder is named relative to it (the folder can move)."""
+    if not checkpoint:
+        return None
+    path = Path(checkpoint).resolve()
+    return str(path.relative_to(out.resolve())) if path.is_relative_to(out.resolve()) else checkpoint
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -139,7 +147,7 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path)
                          "output": "velocity"},
         },
         "provenance": {
-            "source_checkpoint": args.checkpoint,
+            "source_checkpoint": _relative_checkpoint(args.checkpoint, out),
             "preset": args.preset,
             "seed": args.seed,
             "exporter_version": EXPORTER_VERSION,

@@ -14,6 +14,7 @@ Topics (times are the stamps; the arms' poses are in their base frames):
   /sim/scene                               std_msgs/msg/String, JSON of the episode (seed, blocks)
 
     python -m twinvla_tools.task.bag --out demo.mcap --first-seed 1000 --episodes 8
+    python -m twinvla_tools.task.bag --out out/task/train --first-seed 0 --episodes 400 --per-bag 50
 """
 from __future__ import annotations
 
@@ -166,8 +167,14 @@ def main() -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--episodes", type=int, default=1)
+    p.add_argument("--per-bag", type=int, help="split into bags of this many episodes: --out is then a folder")
     a = p.parse_args()
-    write_bag(a.out, list(range(a.first_seed, a.first_seed + a.episodes)))
+    seeds = list(range(a.first_seed, a.first_seed + a.episodes))
+    if a.per_bag:
+        for k in range(0, len(seeds), a.per_bag):
+            write_bag(a.out / f"part-{k // a.per_bag:03d}.mcap", seeds[k:k + a.per_bag])
+    else:
+        write_bag(a.out, seeds)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ class Samples:
     actions: np.ndarray             # (N, horizon, 20) raw
     prompt: np.ndarray              # (N,) index into instructions
     instructions: list[str]
+    episode_time: np.ndarray        # (N,) seconds since the episode's start
 
 
 def _series_at(series: list[tuple[float, object]], times: np.ndarray) -> np.ndarray:
@@ -70,11 +71,13 @@ def load_samples(bags: list[Path], size: int, horizon: int, dt: float) -> Sample
             images, states, actions = episode_samples(ep, size, horizon, dt)
             if ep.instruction not in instructions:
                 instructions.append(ep.instruction)
-            parts.append((images, states, actions, np.full(len(states), instructions.index(ep.instruction))))
+            times = np.array([s for s, _ in ep.cameras["head"]]) - ep.start
+            parts.append((images, states, actions, np.full(len(states), instructions.index(ep.instruction)), times))
     return Samples(
         images={role: np.concatenate([p[0][role] for p in parts]) for role in CAMERA_TOPICS},
         states=np.concatenate([p[1] for p in parts]), actions=np.concatenate([p[2] for p in parts]),
-        prompt=np.concatenate([p[3] for p in parts]), instructions=instructions)
+        prompt=np.concatenate([p[3] for p in parts]), instructions=instructions,
+        episode_time=np.concatenate([p[4] for p in parts]))
 
 
 def statistics(s: Samples, state_mask: list[bool], action_mask: list[bool]) -> dict:

@@ -374,6 +374,7 @@ def compare(reference: dict, runtime: dict, tolerance: float) -> list[str]:
     for arm in ARMS:
         r, m = reference["arms"][arm], runtime["arms"][arm]["executed"]
         pairs = [("position_error_mm", r["position_error_mm"]["mean"], m["position_error_mm"]["mean"]),
+                 ("rotation_error_deg", r["rotation_error_deg"]["mean"], m["rotation_error_deg"]["mean"]),
                  ("hold_baseline_mm", r["hold_baseline_position_error_mm"]["mean"], m["hold_baseline"]["position_error_mm"]["mean"]),
                  ("gripper_agreement", r["gripper_agreement"], m["gripper_agreement"])]
         for name, a, b in pairs:

@@ -6,7 +6,8 @@ to the model contract with the dataset's statistics.
 TwinVLA: x_t = t * noise + (1 - t) * action, target velocity noise - action, the condition
 replaced by the learned null token 10 % of the time (for guidance). TwinBrainVLA: x_t =
 (1 - t) * noise + t * action, target action - noise, the generalist (left) VLM frozen as the family
-trains it. Batches are drawn from one prompt length at a time (the graphs take unpadded prompts).
+trains it. Batches are drawn from one prompt length at a time (the graphs take unpadded prompts),
+the first EARLY_SECONDS of each episode oversampled.
 Deterministic for a seed on one machine and thread count."""
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from ..tokenizer import build_tokenizer, encode
 from .dataset import STATE_LAG_STEPS, load_samples, statistics
 
 CFG_DROPOUT = 0.1
+# Which block to go for is decided while the arms still rest at home; later frames show the answer
+# in the arms' own poses. Those first frames are drawn this much more often.
+EARLY_SECONDS, EARLY_WEIGHT = 1.5, 4.0
 
 
 def stats_for(fam, stats: dict) -> dict:
@@ -44,11 +48,14 @@ class Batches:
         for i, p in enumerate(samples.prompt):
             groups.setdefault(tuple(len(x) for x in self.prompt_ids[p]), []).append(i)
         self.groups = [np.array(v) for v in groups.values()]
-        self.weights = np.array([len(g) for g in self.groups], float) / len(samples.prompt)
+        w = np.where(samples.episode_time < EARLY_SECONDS, EARLY_WEIGHT, 1.0)
+        self.sample_weights = [w[g] / w[g].sum() for g in self.groups]
+        self.weights = np.array([w[g].sum() for g in self.groups]) / w.sum()
 
     def draw(self, size: int, stats: dict):
-        g = self.groups[self.rng.choice(len(self.groups), p=self.weights)]
-        idx = self.rng.choice(g, size=min(size, len(g)), replace=False)
+        k = self.rng.choice(len(self.groups), p=self.weights)
+        g = self.groups[k]
+        idx = self.rng.choice(g, size=min(size, len(g)), replace=False, p=self.sample_weights[k])
         lag = self.rng.integers(0, STATE_LAG_STEPS, size=len(idx))
         images = [torch.from_numpy(self.s.images[r][idx]) for r in ("head", "left_wrist", "right_wrist")]
         ids = [torch.tensor([self.prompt_ids[self.s.prompt[i]][k] for i in idx]) for k in range(len(self.prompt_ids[0]))]
@@ -124,11 +131,18 @@ def train(args) -> Path:
 
 
 def export_trained(args) -> None:
+    """The model folder gets the graphs and, as checkpoint.safetensors, the weights they came from:
+    the Python reference evaluation loads them."""
+    from safetensors.torch import save_file
+
     from ..export import export, parser as export_parser
-    work = Path(args.work)
+    work, out = Path(args.work), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    state = torch.load(work / f"{args.family}.pt", weights_only=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(out / "checkpoint.safetensors"))
     export(export_parser().parse_args([
-        "--family", args.family, "--preset", args.preset, "--seed", str(args.seed), "--out", args.out,
-        "--checkpoint", str(work / f"{args.family}.pt"),
+        "--family", args.family, "--preset", args.preset, "--seed", str(args.seed), "--out", str(out),
+        "--name", args.name or out.name, "--checkpoint", str(out / "checkpoint.safetensors"),
         "--stats", str(work / f"{args.family}_statistics.json"), "--stats-key", "synthetic_bimanual"]))
 
 
@@ -139,6 +153,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bags", required=True, help="folder of training bags (*.mcap)")
     p.add_argument("--work", default="out/task/checkpoints", help="where the checkpoint and statistics go")
     p.add_argument("--out", help="model folder to export to (none: no export)")
+    p.add_argument("--name", help="model name in the manifest (default: the folder's name)")
+    p.add_argument("--export-only", action="store_true", help="export the checkpoint in --work without training")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch", type=int, default=48)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -149,6 +165,7 @@ def parser() -> argparse.ArgumentParser:
 
 if __name__ == "__main__":
     a = parser().parse_args()
-    train(a)
+    if not a.export_only:
+        train(a)
     if a.out:
         export_trained(a)
