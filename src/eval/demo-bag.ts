@@ -1,5 +1,6 @@
 /**
- * The bundled demo: a deterministic bimanual recording written as MCAP on first use. Both arms trace
+ * The loops recording (tests and the replay soak benchmark, with test/fixtures/loops.yaml): a
+ * deterministic bimanual recording written as MCAP on first use. Both arms trace
  * smooth loops in their workspaces; the bag holds a raw head camera, a JPEG left-wrist camera and a
  * raw right-wrist camera at 10 Hz, per-arm joint states with gripper joints, TF (static mounts and
  * moving end effectors) and the recorded end-effector targets and gripper commands at 50 Hz.

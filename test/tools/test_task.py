@@ -118,17 +118,32 @@ def test_colour_scoring_tells_the_named_block_from_the_other():
     scene = _lift_scene()
     expert = make_episode(scene)
     info = {"seed": scene.seed, "instruction": scene.instruction, "kind": scene.kind}
+    steps = np.arange(20) * 0.05
 
-    def chunk_of(ep):
-        steps = np.arange(20) * 0.05 + 0.1
-        return {arm: {"positions": [ep.target(arm, t)[0] - [0, ARM_BASE_Y[arm], 0] for t in steps]} for arm in ("left", "right")}
+    def chunk(goal_left):
+        out = {arm: {"positions": [expert.target(arm, t)[0] - [0, ARM_BASE_Y[arm], 0] for t in steps]} for arm in ("left", "right")}
+        if goal_left is not None:
+            start = np.array(out["left"]["positions"][0])
+            out["left"]["positions"] = [start + (goal_left - start) * k / 19 for k in range(20)]
+        return out
 
-    right = colour_choices([(0.0, info)], [(0.1, chunk_of(expert))], 0.05)
-    assert right["rate"] == 1.0 and right["per_episode"][0]["arms"]["left"]["error_mm"] == 0.0
-    from twinvla_tools.task.scoring import _alternative
-    wrong = colour_choices([(0.0, info)], [(0.1, chunk_of(make_episode(_alternative(scene, "left"))))], 0.05)
+    right = colour_choices([(0.0, info)], [(0.0, chunk(None))], 0.05)
+    assert right["rate"] == 1.0 and right["per_episode"][0]["arms"]["left"]["heading_error_deg"] < 1.0
+    other = next(b for b in scene.blocks if b.side == "left" and b.colour != scene.targets["left"])
+    wrong = colour_choices([(0.0, info)], [(0.0, chunk(np.array([other.x, other.y - ARM_BASE_Y["left"], 0.1])))], 0.05)
     assert wrong["rate"] == 0.0
-    assert wrong["per_episode"][0]["arms"]["left"]["correct"] is False and wrong["per_episode"][0]["arms"]["right"]["correct"]
+    assert not wrong["per_episode"][0]["arms"]["left"]["correct"] and wrong["per_episode"][0]["arms"]["right"]["correct"]
+    still = colour_choices([(0.0, info)], [(0.0, chunk(np.array(chunk(None)["left"]["positions"][0])))], 0.05)
+    assert not still["per_episode"][0]["arms"]["left"]["correct"]
+
+
+def test_the_two_blocks_of_a_half_lie_in_different_directions_from_home():
+    from twinvla_tools.task.scene import HOME_X, MIN_BEARING
+    for seed in range(100):
+        for side in ("left", "right"):
+            a, b = [blk for blk in make_scene(seed).blocks if blk.side == side]
+            bearing = [np.arctan2(blk.y - ARM_BASE_Y[side], blk.x - HOME_X) for blk in (a, b)]
+            assert abs(bearing[0] - bearing[1]) >= MIN_BEARING
 
 
 def test_training_then_export_gives_a_model_folder(one_episode_bag, tmp_path):
@@ -171,3 +186,20 @@ def test_reference_evaluation_agrees_with_twinvla_eval(model, tmp_path):
     assert reference["chunks"] == runtime["chunks"]
     lines = compare(reference, runtime, 1e-3)
     assert not [line for line in lines if line.startswith("FAIL")], "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", ["twinvla-demo", "twinbrainvla-demo"])
+def test_demo_model_regenerates_from_its_checkpoint_byte_for_byte(name, tmp_path):
+    import shutil
+    import yaml
+    from twinvla_tools.export import export, parser
+    from twinvla_tools.task.train import export_args
+    src = ROOT / "models" / name
+    out = tmp_path / name
+    out.mkdir()
+    for f in ("checkpoint.safetensors", "dataset_statistics.json"):
+        shutil.copy(src / f, out / f)
+    m = yaml.safe_load((src / "model.yaml").read_text())
+    export(parser().parse_args(export_args(m["family"], m["provenance"]["preset"], m["provenance"]["seed"], out, name)))
+    for f in ("encoder.onnx", "denoiser.onnx", "model.yaml", "fixtures/fixture.json"):
+        assert (out / f).read_bytes() == (src / f).read_bytes(), f"{name}/{f} differs from a re-export of its checkpoint"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .scene import ARM_BASE_Y, BLOCK, Scene
+from .scene import ARM_BASE_Y, BLOCK, HOME_X, Scene
 
 ARMS = ("left", "right")
 ROBOT_LAG = 0.06      # s the measured pose trails the target
@@ -26,7 +26,7 @@ TAIL = 0.6            # s the episode runs on after the last motion
 
 
 def home(arm: str) -> np.ndarray:
-    return np.array([0.22, ARM_BASE_Y[arm], 0.22])
+    return np.array([HOME_X, ARM_BASE_Y[arm], 0.22])
 
 
 @dataclass

@@ -16,6 +16,8 @@ BLOCK = 0.05           # block edge and height, m
 X_RANGE = (0.26, 0.50)  # where blocks are placed, m
 Y_RANGE = (0.12, 0.44)  # |y| of a block in its arm's half, m
 MIN_GAP = 0.13         # least distance between the two blocks of a half, m
+MIN_BEARING = 0.6      # least angle between the two blocks of a half as seen from the arm's home, rad
+HOME_X = 0.22          # the arms rest at (HOME_X, base y) between episodes
 YAW = 0.5              # blocks lie within +/- this yaw, rad
 
 
@@ -55,7 +57,9 @@ def _half(rng: np.random.Generator, side: str, colours: list[str]) -> list[Block
     while True:
         xs = rng.uniform(*X_RANGE, size=2)
         ys = sign * rng.uniform(*Y_RANGE, size=2)
-        if np.hypot(xs[0] - xs[1], ys[0] - ys[1]) >= MIN_GAP:
+        # From home, the arm's first motion must tell the two blocks apart.
+        bearings = np.arctan2(ys - ARM_BASE_Y[side], xs - HOME_X)
+        if np.hypot(xs[0] - xs[1], ys[0] - ys[1]) >= MIN_GAP and abs(bearings[0] - bearings[1]) >= MIN_BEARING:
             break
     yaws = rng.uniform(-YAW, YAW, size=2)
     return [Block(c, float(x), float(y), float(w), side) for c, x, y, w in zip(colours, xs, ys, yaws)]

@@ -3,10 +3,10 @@ to the model contract with the dataset's statistics.
 
     python -m twinvla_tools.task.train --family twinvla --bags out/task/train --out models/twinvla-demo
 
-TwinVLA: x_t = t * noise + (1 - t) * action, target velocity noise - action, the condition
-replaced by the learned null token 10 % of the time (for guidance). TwinBrainVLA: x_t =
-(1 - t) * noise + t * action, target action - noise, the generalist (left) VLM frozen as the family
-trains it. Batches are drawn from one prompt length at a time (the graphs take unpadded prompts),
+TwinVLA: x_t = t * noise + (1 - t) * action, t uniform, target velocity noise - action, the
+condition replaced by the learned null token 10 % of the time (for guidance). TwinBrainVLA: x_t =
+(1 - t) * noise + t * action, t from the GR00T-style Beta schedule, target action - noise, the
+generalist (left) VLM frozen as the family trains it. Batches are drawn from one prompt length at a time (the graphs take unpadded prompts),
 the first EARLY_SECONDS of each episode oversampled.
 Deterministic for a seed on one machine and thread count."""
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..checkpoint import load_into, read_state_dict
 from ..families import family
 from ..normalization import normalize
 from ..tokenizer import build_tokenizer, encode
@@ -29,7 +30,7 @@ from .dataset import STATE_LAG_STEPS, load_samples, statistics
 CFG_DROPOUT = 0.1
 # Which block to go for is decided while the arms still rest at home; later frames show the answer
 # in the arms' own poses. Those first frames are drawn this much more often.
-EARLY_SECONDS, EARLY_WEIGHT = 1.5, 4.0
+EARLY_SECONDS, EARLY_WEIGHT = 1.5, 2.0
 
 
 def stats_for(fam, stats: dict) -> dict:
@@ -40,7 +41,7 @@ def stats_for(fam, stats: dict) -> dict:
 class Batches:
     """Samples grouped by their prompts' token lengths; a batch comes from one group."""
 
-    def __init__(self, samples, fam, tok, rng: np.random.Generator):
+    def __init__(self, samples, fam, tok, rng: np.random.Generator, early_weight: float = EARLY_WEIGHT):
         self.s, self.rng = samples, rng
         self.prompt_ids = [[encode(tok, tpl.format(instruction=ins)) for tpl in fam.prompts.values()]
                            for ins in samples.instructions]
@@ -48,7 +49,7 @@ class Batches:
         for i, p in enumerate(samples.prompt):
             groups.setdefault(tuple(len(x) for x in self.prompt_ids[p]), []).append(i)
         self.groups = [np.array(v) for v in groups.values()]
-        w = np.where(samples.episode_time < EARLY_SECONDS, EARLY_WEIGHT, 1.0)
+        w = np.where(samples.episode_time < EARLY_SECONDS, early_weight, 1.0)
         self.sample_weights = [w[g] / w[g].sum() for g in self.groups]
         self.weights = np.array([w[g].sum() for g in self.groups]) / w.sum()
 
@@ -64,6 +65,11 @@ class Batches:
         return images, ids, state, actions
 
 
+def _beta(n: int, rng: torch.Generator, a: float = 1.5) -> torch.Tensor:
+    """Beta(a, 1) from the seeded generator: the inverse CDF is u^(1/a)."""
+    return torch.rand(n, generator=rng) ** (1.0 / a)
+
+
 def flow_loss(model, fam, batch, rng: torch.Generator) -> torch.Tensor:
     images, ids, state, actions = batch
     b = actions.shape[0]
@@ -75,7 +81,13 @@ def flow_loss(model, fam, batch, rng: torch.Generator) -> torch.Tensor:
         for k, o in fam.null_conditioning.items():
             inputs[k] = torch.where(drop, by_name[o], inputs[k])
     noise = torch.randn(actions.shape, generator=rng)
-    t = torch.rand(b, generator=rng)
+    if fam.flow.noise_at == 1.0:
+        t = torch.rand(b, generator=rng)
+    else:
+        # The released TwinBrainVLA action expert (GR00T lineage) draws t = (s - Beta(1.5, 1)) / s,
+        # s = 0.999: mostly the noisy end, where its few Euler steps decide the most.
+        u = _beta(b, rng)
+        t = (0.999 - u) / 0.999
     tt = t[:, None, None]
     if fam.flow.noise_at == 1.0:
         x_t, target = tt * noise + (1 - tt) * actions, noise - actions
@@ -99,14 +111,18 @@ def train(args) -> Path:
     stats = statistics(samples, fam.state_mask, fam.action_mask)
     print(f"{len(samples.prompt)} samples from {len(bags)} bags in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     norm = stats_for(fam, stats)
-    batches = Batches(samples, fam, tok, np.random.default_rng(args.seed))
+    batches = Batches(samples, fam, tok, np.random.default_rng(args.seed), args.early_weight)
+    if args.init:
+        report = load_into(model, read_state_dict(args.init))
+        if not report.complete:
+            raise SystemExit(f"--init {args.init}: {report.summary()}")
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     rng = torch.Generator().manual_seed(args.seed)
     model.train()
     t0, running = time.perf_counter(), None
     for step in range(args.steps):
-        lr = args.lr * min(1.0, (step + 1) / 200) * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * 0.5 * (1 + math.cos(math.pi * step / args.steps))
         for g in opt.param_groups:
             g["lr"] = lr
         loss = flow_loss(model, fam, batches.draw(args.batch, norm), rng)
@@ -124,6 +140,7 @@ def train(args) -> Path:
     (out / f"{args.family}_statistics.json").write_text(json.dumps({"synthetic_bimanual": stats}, indent=1))
     (out / f"{args.family}_training.json").write_text(json.dumps({
         "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed, "threads": args.threads,
+        "init": args.init, "early_weight": args.early_weight,
         "samples": int(len(samples.prompt)), "bags": [b.name for b in bags], "seconds": round(train_seconds, 1),
         "final_loss": running}, indent=1))
     print(f"trained {args.family}/{args.preset}: {args.steps} steps in {train_seconds:.0f} s, loss {running:.4f}", file=sys.stderr)
@@ -132,18 +149,25 @@ def train(args) -> Path:
 
 def export_trained(args) -> None:
     """The model folder gets the graphs and, as checkpoint.safetensors, the weights they came from:
-    the Python reference evaluation loads them."""
+    the Python reference evaluation loads them. The checkpoint is stored in float16 (the folder stays
+    under 10 MB) and the graphs are exported from those same rounded weights."""
     from safetensors.torch import save_file
 
     from ..export import export, parser as export_parser
     work, out = Path(args.work), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     state = torch.load(work / f"{args.family}.pt", weights_only=True)
-    save_file({k: v.contiguous() for k, v in state.items()}, str(out / "checkpoint.safetensors"))
-    export(export_parser().parse_args([
-        "--family", args.family, "--preset", args.preset, "--seed", str(args.seed), "--out", str(out),
-        "--name", args.name or out.name, "--checkpoint", str(out / "checkpoint.safetensors"),
-        "--stats", str(work / f"{args.family}_statistics.json"), "--stats-key", "synthetic_bimanual"]))
+    save_file({k: v.half().contiguous() for k, v in state.items()}, str(out / "checkpoint.safetensors"))
+    stats = out / "dataset_statistics.json"
+    stats.write_text((work / f"{args.family}_statistics.json").read_text())
+    export(export_parser().parse_args(export_args(args.family, args.preset, args.seed, out, args.name or out.name)))
+
+
+def export_args(family_name: str, preset: str, seed: int, out: Path, name: str) -> list[str]:
+    """The exporter's arguments for a trained folder: its checkpoint and statistics, both inside it."""
+    return ["--family", family_name, "--preset", preset, "--seed", str(seed), "--out", str(out), "--name", name,
+            "--checkpoint", str(out / "checkpoint.safetensors"), "--stats", str(out / "dataset_statistics.json"),
+            "--stats-key", "synthetic_bimanual"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -160,6 +184,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=200, help="steps of linear learning-rate warm-up")
+    p.add_argument("--early-weight", type=float, default=EARLY_WEIGHT,
+                   help=f"how much more often frames of the first {EARLY_SECONDS} s of an episode are drawn")
+    p.add_argument("--init", help="start from this checkpoint (a second stage) instead of the seed's initialisation")
     return p
 
 
