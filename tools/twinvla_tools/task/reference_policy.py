@@ -47,7 +47,7 @@ class ReferencePolicy:
         """images: role -> decoded RGB (any size); state: raw (arms x 10). Returns per arm
         positions (H, 3), quaternions (H, 4, x y z w), grippers (H,)."""
         m, fam = self.manifest, self.fam
-        ims = [torch.from_numpy(resize(images[c["role"]], c["width"], c["height"], c["resize"], c["letterbox"]))[None]
+        ims = [torch.from_numpy(np.array(resize(images[c["role"]], c["width"], c["height"], c["resize"], c["letterbox"])))[None]
                for c in m["cameras"]]
         ids = [torch.tensor([encode(self.tok, p["template"].replace("{instruction}", instruction))]) for p in m["prompt"]["inputs"]]
         s = torch.from_numpy(normalize(state.astype(np.float32), m["state"]["normalization"]))[None]
