@@ -1,5 +1,5 @@
 /**
- * P5: `twinvla eval` on the demo bag looped to at least one simulated hour with the tiny model:
+ * P5: `twinvla eval` on the loops bag (src/eval/demo-bag.ts) looped to at least one simulated hour with the tiny model:
  * replay speed in multiples of real time, and resident memory at each quarter of the replay, so
  * growth with replay length shows. Goal: >= 20x real time, RSS growth < 5 % (first quarter to end).
  */
@@ -31,7 +31,7 @@ export async function benchReplay(root: string, simulatedSeconds: number): Promi
   const base = marks[1] ?? marks[0]!;
   const last = marks[marks.length - 1]!;
   return [
-    `P5: demo bag looped ${loops}x (${(r.simulatedSeconds / 60).toFixed(1)} simulated min), tiny model, fixed 50 ms latency`,
+    `P5: loops bag looped ${loops}x (${(r.simulatedSeconds / 60).toFixed(1)} simulated min), tiny model, fixed 50 ms latency`,
     `  replay speed ${(r.simulatedSeconds / r.wallSeconds).toFixed(1)}x real time (${fmt(r.wallSeconds)} s wall, metrics and report included)`,
     `  RSS at ${marks.map((m) => `${(m.sim / 60).toFixed(0)} min: ${mb(m.rss)}`).join(', ')}`,
     `  RSS growth from the first quarter to the end: ${(((last.rss - base.rss) / base.rss) * 100).toFixed(1)} %`,
