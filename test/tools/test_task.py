@@ -203,3 +203,8 @@ def test_demo_model_regenerates_from_its_checkpoint_byte_for_byte(name, tmp_path
     export(parser().parse_args(export_args(m["family"], m["provenance"]["preset"], m["provenance"]["seed"], out, name)))
     for f in ("encoder.onnx", "denoiser.onnx", "model.yaml", "fixtures/fixture.json"):
         assert (out / f).read_bytes() == (src / f).read_bytes(), f"{name}/{f} differs from a re-export of its checkpoint"
+
+
+def test_the_committed_demo_bag_regenerates_from_its_seeds(tmp_path):
+    write_bag(tmp_path / "heldout.mcap", list(range(100000, 100016)))
+    assert (tmp_path / "heldout.mcap").read_bytes() == (ROOT / "demo" / "heldout.mcap").read_bytes()

@@ -31,6 +31,11 @@ def rope_cos_sin(position_ids: torch.Tensor, head_dim: int, theta: float) -> tup
     return emb.cos(), emb.sin()
 
 
+def batch_rows(x: torch.Tensor, b: int) -> torch.Tensor:
+    """Fixed token embeddings (1, n, h) for a batch of b. Batch 1 (the exported graph) stays free of Expand."""
+    return x if b == 1 else x.expand(b, -1, -1)
+
+
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
     half = x.shape[-1] // 2
     return torch.cat([-x[..., half:], x[..., :half]], dim=-1)

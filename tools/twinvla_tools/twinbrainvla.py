@@ -9,7 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .layers import (RMSNorm, rope_cos_sin, apply_rope, split_heads, merge_heads, repeat_kv,
+from .layers import (RMSNorm, batch_rows, rope_cos_sin, apply_rope, split_heads, merge_heads, repeat_kv,
                      masked_softmax_attention, TimestepEmbedder, DiTAttention, FeedForward)
 from .masks import asymot_mask, causal_mask
 from .presets import TwinBrainVLAConfig
@@ -111,19 +111,14 @@ class TwinBrainVLA(nn.Module):
     def _ids(self, ids: list[int]) -> torch.Tensor:
         return torch.tensor([ids], dtype=torch.long)
 
-    @staticmethod
-    def _rows(x: torch.Tensor, b: int) -> torch.Tensor:
-        """Fixed token embeddings for a batch. Batch 1 (the exported graph) stays free of Expand."""
-        return x if b == 1 else x.expand(b, -1, -1)
-
     def _image_block(self, vlm: VLM, images_u8: torch.Tensor, b: int = 1) -> torch.Tensor:
         """images_u8: the cameras one after the other, each a batch of b."""
         emb, t = vlm.model.embed_tokens, self.tokens
         feats = vlm.visual(images_u8)
         parts = []
         for i in range(int(images_u8.shape[0]) // b):
-            parts += [self._rows(emb(self._ids([t.vision_start])), b), feats[i * b:(i + 1) * b],
-                      self._rows(emb(self._ids([t.vision_end])), b)]
+            parts += [batch_rows(emb(self._ids([t.vision_start])), b), feats[i * b:(i + 1) * b],
+                      batch_rows(emb(self._ids([t.vision_end])), b)]
         return torch.cat(parts, dim=1)
 
     def streams(self, images_u8, left_ids, right_ids):
@@ -133,7 +128,7 @@ class TwinBrainVLA(nn.Module):
         left = torch.cat([self._image_block(self.frozen_vlm, images_u8, b), self.frozen_vlm.model.embed_tokens(left_ids)], 1)
         emb_r = self.trainable_vlm.model.embed_tokens
         right = torch.cat([self._image_block(self.trainable_vlm, images_u8, b), emb_r(right_ids),
-                           self._rows(emb_r(self._ids([t.action] * self.cfg.action_queries)), b)], 1)
+                           batch_rows(emb_r(self._ids([t.action] * self.cfg.action_queries)), b)], 1)
         return left, right
 
     def run_brains(self, left, right):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .layers import (QwenDecoderLayer, RMSNorm, rope_cos_sin, apply_rope, split_heads, merge_heads,
+from .layers import (QwenDecoderLayer, batch_rows, RMSNorm, rope_cos_sin, apply_rope, split_heads, merge_heads,
                      repeat_kv, masked_softmax_attention, TimestepEmbedder, DiTAttention, FeedForward)
 from .masks import joint_attention_mask, joint_position_ids, common_key_weight
 from .presets import TwinVLAConfig
@@ -129,11 +129,6 @@ class TwinVLA(nn.Module):
     def _ids(self, ids: list[int]) -> torch.Tensor:
         return torch.tensor([ids], dtype=torch.long)
 
-    @staticmethod
-    def _rows(x: torch.Tensor, b: int) -> torch.Tensor:
-        """Fixed token embeddings for a batch. Batch 1 (the exported graph) stays free of Expand."""
-        return x if b == 1 else x.expand(b, -1, -1)
-
     def _embed_common(self, ids: torch.Tensor) -> torch.Tensor:
         el = self.left_vla.language_model.model.embed_tokens
         er = self.right_vla.language_model.model.embed_tokens
@@ -141,7 +136,7 @@ class TwinVLA(nn.Module):
 
     def _arm_sequence(self, stream: SingleVLAStream, wrist: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         t, b = self.tokens, int(wrist.shape[0])
-        emb = lambda ids: self._rows(stream.language_model.model.embed_tokens(self._ids(ids)), b)  # noqa: E731
+        emb = lambda ids: batch_rows(stream.language_model.model.embed_tokens(self._ids(ids)), b)  # noqa: E731
         return torch.cat([
             emb(t.arm_prefix), emb([t.img_start]), wrist, emb([t.img_end]),
             stream.state_proj(state)[:, None], emb(t.action_prefix), emb([t.readout]),
@@ -181,12 +176,13 @@ class TwinVLA(nn.Module):
 
     # -- encoder: images, prompt, state -> conditioning ------------------------------------------
     def encode(self, head, left_wrist, right_wrist, input_ids, state):
-        """head/left_wrist/right_wrist uint8 (1, H, W, 3); input_ids (1, P); state (1, 2*arm_dim)
-        normalised. Returns cond (1, 2, hidden) and the unconditional cond_null of the same shape."""
+        """head/left_wrist/right_wrist uint8 (B, H, W, 3); input_ids (B, P); state (B, 2*arm_dim)
+        normalised. Returns cond (B, 2, hidden) and the unconditional cond_null of the same shape.
+        The exporter traces B = 1; training runs batches."""
         d, b = self.cfg.arm_dim, int(head.shape[0])
         images = self.mlp1_tokens(torch.cat([head, left_wrist, right_wrist], dim=0))
         t = self.tokens
-        fixed = lambda ids: self._rows(self._embed_common(self._ids(ids)), b)  # noqa: E731
+        fixed = lambda ids: batch_rows(self._embed_common(self._ids(ids)), b)  # noqa: E731
         common = torch.cat([
             self._embed_common(input_ids), fixed([t.img_start]), images[0:b], fixed([t.img_end]), fixed(t.newline),
         ], dim=1)

@@ -41,6 +41,11 @@ def episode_samples(ep, size: int, horizon: int, dt: float):
     for role in CAMERA_TOPICS:
         if [s for s, _ in ep.cameras[role]] != [s for s, _ in frames]:
             raise ValueError(f"episode at {ep.start:.3f} s: camera {role} is not in step with the head camera")
+    for arm in ARMS:
+        period = np.diff([s for s, _ in ep.targets[arm]])
+        if period.size and np.abs(period - dt).max() > 1e-6:
+            raise ValueError(f"episode at {ep.start:.3f} s: {arm} targets every {period.mean():.4f} s; the model's chunk "
+                             f"steps are {dt} s apart, and chunk step k is read as the k-th recorded target")
     times = np.array([s for s, _ in frames])
     images = {role: np.stack([resize(decode_image(m), size, size, "bicubic") for _, m in ep.cameras[role]])
               for role in CAMERA_TOPICS}
@@ -57,7 +62,7 @@ def episode_samples(ep, size: int, horizon: int, dt: float):
                 g = min(g_idx[i] + o, len(ep.gripper[arm]) - 1)
                 states[i, o, a * 10:(a + 1) * 10] = _arm_vector(ep, arm, e, g)
             for k in range(horizon):
-                # Targets are on a 1/dt grid; a frame time falls on it (10 Hz cameras, 20 Hz targets).
+                # A frame time falls on the targets' grid (10 Hz cameras, 20 Hz targets).
                 j = min(t_idx[i] + k, len(ep.targets[arm]) - 1)
                 actions[i, k, a * 10:a * 10 + 9] = ep.targets[arm][j][1]
                 actions[i, k, a * 10 + 9] = ep.gripper_commands[arm][min(c_idx[i] + k, len(ep.gripper_commands[arm]) - 1)][1]

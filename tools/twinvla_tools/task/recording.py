@@ -13,11 +13,11 @@ from mcap_ros2.reader import read_ros2_messages
 
 from ..preprocess import decode_compressed, raw_to_rgb
 from ..rotation import matrix_to_rot6d, quaternion_to_matrix
+from .expert import GRIPPER_OPEN_M
 
 CAMERA_TOPICS = {"head": "/camera/head/image_raw", "left_wrist": "/camera/left_wrist/image_raw/compressed",
                  "right_wrist": "/camera/right_wrist/image_raw"}
 ARMS = ("left", "right")
-GRIPPER_OPEN_M = 0.04
 
 
 def stamp(msg) -> float:

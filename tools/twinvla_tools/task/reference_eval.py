@@ -33,7 +33,7 @@ import numpy as np
 import yaml
 from mcap_ros2.reader import read_ros2_messages
 
-from .recording import ARMS, CAMERA_TOPICS, decode_image, stamp
+from .recording import ARMS, CAMERA_TOPICS, decode_image, pose_vector, stamp
 from .reference_policy import ReferencePolicy
 from .scoring import colour_choices
 
@@ -180,6 +180,7 @@ def load_params(path: Path | None) -> dict:
 
     pol, ex = node("twinvla_policy"), node("twinvla_left_executor")
     age = pol.get("max_age", {})
+    grippers = {a: pol.get("arms", {}).get(a, {}).get("gripper", {}) for a in ARMS}
     return {
         "replan_period": pol.get("replan_period", 0.0), "retry_period": pol.get("retry_period", 0.02),
         "max_age": min(age.get("camera", 0.2), age.get("joints", 0.2), age.get("pose", 0.2)),
@@ -188,6 +189,7 @@ def load_params(path: Path | None) -> dict:
         "blend": ex.get("blending", {}).get("mode", "temporal_ensemble"),
         "coefficient": ex.get("blending", {}).get("coefficient", 0.01),
         "gripper_threshold": node("twinvla_eval").get("gripper_threshold", 0.5),
+        "gripper": {a: (g.get("closed_position", 0.0), g.get("open_position", 1.0)) for a, g in grippers.items()},
         "safety": {
             "workspace_min": np.array(ex.get("safety", {}).get("workspace_min", [0.0, -0.6, 0.0])),
             "workspace_max": np.array(ex.get("safety", {}).get("workspace_max", [0.7, 0.6, 0.6])),
@@ -233,7 +235,8 @@ class Replay:
         for arm in ARMS:
             if topic == f"/{arm}/joint_states":
                 pos = msg.position[list(msg.name).index(f"{arm}_gripper")]
-                self.joint[arm] = (stamp(msg), min(1.0, max(0.0, pos / 0.04)))
+                closed, opened = self.p["gripper"][arm]
+                self.joint[arm] = (stamp(msg), min(1.0, max(0.0, (pos - closed) / (opened - closed))))
             elif topic == f"/{arm}/target_pose":
                 p, q = msg.pose.position, msg.pose.orientation
                 self.targets[arm].add(stamp(msg), (np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w])))
@@ -247,9 +250,7 @@ class Replay:
             return None
         if any(now - s > self.p["max_age"] or s > now + 0.05 for s in stamps):
             return None
-        from ..rotation import matrix_to_rot6d, quaternion_to_matrix
-        state = np.concatenate([np.concatenate([self.ee[a][1], matrix_to_rot6d(quaternion_to_matrix(self.ee[a][2])), [self.joint[a][1]]])
-                                for a in ARMS])
+        state = np.concatenate([np.concatenate([pose_vector(self.ee[a][1], self.ee[a][2]), [self.joint[a][1]]]) for a in ARMS])
         images = {role: decode_image(m) for role, (_, m) in self.images.items()}
         return min(stamps), images, state, self.instruction
 

@@ -49,13 +49,13 @@ def _gripper_marks(x, y, p, yaw, opening, scale=1.0):
     return palm, finger
 
 
-def _scene_on_planes(episode: Episode, t: float, ground_xy, ray_scale, drawn_arms=ARMS) -> np.ndarray:
+def _scene_on_planes(episode: Episode, t: float, ground_xy, drawn_arms=ARMS) -> np.ndarray:
     """ground_xy(z) -> (x, y) arrays: where each pixel's ray meets the plane at height z."""
     gx, gy = ground_xy(0.0)
     img = _table(gx, gy)
-    blocks = sorted(COLOURS, key=lambda c: episode.block_position(c, t)[2])
-    for colour in blocks:
-        centre = episode.block_position(colour, t)
+    centres = {c: episode.block_position(c, t) for c in COLOURS}
+    for colour in sorted(COLOURS, key=lambda c: centres[c][2]):
+        centre = centres[colour]
         x, y = ground_xy(centre[2] + BLOCK / 2)
         _paint(img, _in_square(x, y, centre[0], centre[1], episode.block_yaw(colour, t), BLOCK / 2), COLOURS[colour])
     for arm in drawn_arms:
@@ -83,7 +83,7 @@ def head_image(episode: Episode, t: float) -> np.ndarray:
         k = (HEAD_HEIGHT - z) / HEAD_HEIGHT  # nearer planes look bigger
         return HEAD_CENTRE[0] - vv * HEAD_SPAN[1] * k, HEAD_CENTRE[1] - uu * HEAD_SPAN[0] * k
 
-    return _finish(_scene_on_planes(episode, t, ground_xy, None), episode)
+    return _finish(_scene_on_planes(episode, t, ground_xy), episode)
 
 
 def wrist_image(episode: Episode, arm: str, t: float) -> np.ndarray:
@@ -101,7 +101,7 @@ def wrist_image(episode: Episode, arm: str, t: float) -> np.ndarray:
         return p[0] + c * fx - s * fy, p[1] + s * fx + c * fy
 
     other = tuple(a for a in ARMS if a != arm)
-    img = _scene_on_planes(episode, t, ground_xy, None, drawn_arms=other)
+    img = _scene_on_planes(episode, t, ground_xy, drawn_arms=other)
     # Its own fingers, fixed in the view, spread as the gripper opens.
     opening = episode.gripper_joint(arm, t) / 0.04
     spread = 0.12 + 0.22 * opening
