@@ -3,7 +3,7 @@
  * rcl timers are), immediate delivery of published messages, inference run as it comes.
  */
 import { MemoryLogger } from '../src/log.js';
-import { resolveParams, type ParamSpec } from '../src/node/params.js';
+import { resolveParams, type ParamSpec } from '../src/config/params.js';
 import { resolveTopic, type Graph, type Publisher, type Timer } from '../src/graph/port.js';
 
 export class WallBus {

@@ -106,7 +106,7 @@ async function runEval(options: EvalOptions): Promise<number> {
  * on that task (models/twinvla-demo).
  */
 async function demo(): Promise<number> {
-  const { PACKAGE_ROOT } = await import('./node/model-path.js');
+  const { PACKAGE_ROOT } = await import('./paths.js');
   const { join } = await import('node:path');
   const bag = join(PACKAGE_ROOT, 'demo', 'heldout.mcap');
   process.stdout.write('twinvla demo: held-out episodes of the synthetic bimanual task (demo/heldout.mcap) through models/twinvla-demo\n\n');
@@ -121,13 +121,13 @@ async function nodes(args: string[]): Promise<number> {
   if (kind !== 'policy' && kind !== 'executor' && kind !== 'bringup') {
     throw new TwinvlaError('INPUT', `node: expected policy, executor or bringup, got ${JSON.stringify(kind)}.`);
   }
-  const { runNodes } = await import('./node/run.js');
+  const { runNodes } = await import('./ros-main.js');
   await runNodes(kind, args.slice(1));
   return new Promise<number>(() => undefined); // runs until SIGINT/SIGTERM
 }
 
 async function params(args: string[]): Promise<number> {
-  const { defaultParamsYaml, parameterTables } = await import('./node/params-doc.js');
+  const { defaultParamsYaml, parameterTables } = await import('./node/node-schemas.js');
   if (args.includes('--yaml')) process.stdout.write(defaultParamsYaml());
   else if (args.includes('--markdown')) process.stdout.write(`${parameterTables()}\n`);
   else throw new TwinvlaError('INPUT', 'params: pass --yaml or --markdown.');

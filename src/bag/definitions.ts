@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { PACKAGE_ROOT } from '../node/model-path.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 const COMMON: Record<string, string> = {
   'builtin_interfaces/msg/Time': 'int32 sec\nuint32 nanosec',

@@ -4,7 +4,7 @@
  * /tf_static is delivered once.
  */
 import type { Bag } from './bag.js';
-import { decodedMessages, type DecodedMessage } from './replay-source.js';
+import { decodedMessages, type DecodedMessage } from './decoded-messages.js';
 
 function shiftStamps(value: unknown, seconds: number): unknown {
   if (Array.isArray(value)) return value.map((v) => shiftStamps(v, seconds));

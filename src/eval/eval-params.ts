@@ -1,5 +1,5 @@
 /** Parameters of an evaluation (node name twinvla_eval in a params file): where the ground truth is. */
-import type { ParamSpec } from '../node/params.js';
+import type { ParamSpec } from '../config/params.js';
 
 export const EVAL_PARAMS: readonly ParamSpec[] = [
   ...(['left', 'right'] as const).flatMap((a): ParamSpec[] => [

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { openBag } from '../bag/open-bag.js';
 import { Ros2McapWriter } from '../bag/mcap-writer.js';
-import { decodedMessages, type DecodedMessage } from '../bag/replay-source.js';
+import { decodedMessages, type DecodedMessage } from '../bag/decoded-messages.js';
 import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
 import { BagError } from '../errors.js';
@@ -19,7 +19,7 @@ import type { ActionChunkMsg, Float64, PoseStamped } from '../messages.js';
 import { ArmExecutor } from '../node/arm-executor.js';
 import { armChunkFrom } from '../node/chunk-message.js';
 import { EXECUTOR_PARAMS } from '../node/executor-params.js';
-import { paramsFromFile, resolveParams, type ParamValues } from '../node/params.js';
+import { paramsFromFile, resolveParams, type ParamValues } from '../config/params.js';
 import { PolicyNode } from '../node/policy-node.js';
 import { POLICY_PARAMS } from '../node/policy-params.js';
 import { stampToSec } from '../time.js';

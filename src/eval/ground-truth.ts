@@ -5,7 +5,7 @@
  */
 import { lerpVec, slerp, type Transform } from '../geometry.js';
 import type { Float64, JointState, PoseStamped, TFMessage } from '../messages.js';
-import { gripperToModel, type GripperMapping } from '../observe/joint-states.js';
+import { gripperToModel, type GripperMapping } from '../gripper.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
 import { stampToSec } from '../time.js';
 

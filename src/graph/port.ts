@@ -3,7 +3,7 @@
  * and replay (a bag or a list of messages on a simulated clock). Nodes import nothing else of ROS.
  */
 import type { Logger } from '../log.js';
-import type { ParamSpec, ParamValues } from '../node/params.js';
+import type { ParamSpec, ParamValues } from '../config/params.js';
 
 /** QoS profiles by intent: cameras use sensor_data; /tf_static and latched state use transient_local. */
 export type QosName = 'sensor_data' | 'reliable' | 'transient_local';

@@ -5,7 +5,7 @@
  */
 import { ParameterError, TwinvlaError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { resolveParams, type ParamSpec, type ParamValues } from '../node/params.js';
+import { resolveParams, type ParamSpec, type ParamValues } from '../config/params.js';
 import { resolveTopic, type Graph, type Publisher, type QosName, type Subscription, type Timer } from './port.js';
 import { CALLBACK_FAILURE, CALLBACK_SUCCESS, PARAMETER_TYPE, type RclLifecycleNode, type RclModule, type RclNode } from './rclnodejs-api.js';
 

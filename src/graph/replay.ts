@@ -7,7 +7,7 @@
  */
 import { ParameterError } from '../errors.js';
 import { consoleLogger, type Logger, type LogLevel } from '../log.js';
-import { resolveParams, type ParamSpec, type ParamValues } from '../node/params.js';
+import { resolveParams, type ParamSpec, type ParamValues } from '../config/params.js';
 import { resolveTopic, type Graph, type Publisher, type QosName, type Subscription, type Timer } from './port.js';
 
 export interface ReplayMessage {

@@ -15,12 +15,12 @@ import { compose, type Transform, type Vec3 } from '../geometry.js';
 import type { Graph, Publisher } from '../graph/port.js';
 import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequest, SetBoolResponse, TFMessage } from '../messages.js';
 import { EndEffectorTracker } from '../observe/end-effector.js';
-import { modelToGripper } from '../observe/joint-states.js';
+import { modelToGripper } from '../gripper.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
 import { armChunkFrom } from './chunk-message.js';
 import { diagnosticArray, OK, WARN } from './diagnostics.js';
 import { EXECUTOR_PARAMS, executorChecks } from './executor-params.js';
-import { updateParams, type ParamValues } from './params.js';
+import { updateParams, type ParamValues } from '../config/params.js';
 
 function limitsOf(p: ParamValues): SafetyLimits {
   const n = (k: string): number => p[k] as number;

@@ -1,5 +1,5 @@
 /** The ArmExecutor's parameters: one schema per node, as for the PolicyNode. */
-import type { ParamSpec, ParamValues } from './params.js';
+import type { ParamSpec, ParamValues } from '../config/params.js';
 
 /** Parameters that can change while the node runs: safety limits, blending, hold behaviour. */
 export const EXECUTOR_PARAMS: readonly ParamSpec[] = [

@@ -1,12 +1,9 @@
 /** Where a `model` parameter points: a folder, or a model name under the package's models/. */
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 
 import { ModelError } from '../errors.js';
-
-/** The package root: two levels above dist/src/node (source tree or share/twinvla). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { PACKAGE_ROOT } from '../paths.js';
 
 export function resolveModelDir(model: string): string {
   const candidates = isAbsolute(model) ? [model] : [resolve(model), join(PACKAGE_ROOT, 'models', model), join(PACKAGE_ROOT, model)];

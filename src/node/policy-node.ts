@@ -16,7 +16,7 @@ import type { Graph, Publisher } from '../graph/port.js';
 import { toActionChunk } from './chunk-message.js';
 import { diagnosticArray, ERROR, OK, RateCounter, WARN, Window } from './diagnostics.js';
 import { resolveModelDir } from './model-path.js';
-import { updateParams, type ParamValues } from './params.js';
+import { updateParams, type ParamValues } from '../config/params.js';
 import { ARM_NAMES, CAMERA_ROLES, POLICY_PARAMS } from './policy-params.js';
 
 export type LifecycleState = 'unconfigured' | 'inactive' | 'active';

@@ -1,5 +1,5 @@
 /** The PolicyNode's parameters: one schema, the source of defaults, validation and the README table. */
-import type { ParamSpec } from './params.js';
+import type { ParamSpec } from '../config/params.js';
 
 const ROLES = ['head', 'left_wrist', 'right_wrist'] as const;
 const ARMS = ['left', 'right'] as const;

@@ -9,7 +9,7 @@ import { McapIndexedReader, McapWriter } from '@mcap/core';
 import { nsToSec } from '../../src/bag/bag.js';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
 import { openBag } from '../../src/bag/open-bag.js';
-import { decodedMessages } from '../../src/bag/replay-source.js';
+import { decodedMessages } from '../../src/bag/decoded-messages.js';
 import type { JointState, StringMsg } from '../../src/messages.js';
 import { rejection, ROOT } from '../helpers.js';
 

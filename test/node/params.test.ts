@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { EXECUTOR_PARAMS } from '../../src/node/executor-params.js';
-import { defaultParamsYaml, NODE_SCHEMAS, parameterTables } from '../../src/node/params-doc.js';
-import { paramsFromFile, resolveParams, type ParamSpec } from '../../src/node/params.js';
+import { defaultParamsYaml, NODE_SCHEMAS, parameterTables } from '../../src/node/node-schemas.js';
+import { paramsFromFile, resolveParams, type ParamSpec } from '../../src/config/params.js';
 import { POLICY_PARAMS } from '../../src/node/policy-params.js';
 import { ROOT, thrown } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 
-import { gripperToModel, JointStateBuffer, modelToGripper, type GripperMapping } from '../../src/observe/joint-states.js';
+import { JointStateBuffer } from '../../src/observe/joint-states.js';
 import type { JointState } from '../../src/messages.js';
 import { thrown } from '../helpers.js';
 
@@ -37,13 +37,5 @@ describe('joint states', () => {
   it('refuses a message whose names and positions differ in length', () => {
     const b = new JointStateBuffer('/joint_states');
     assert.match(thrown(() => b.update(js(1, ['a', 'b'], [1]))).message, /2 names but 1 positions/);
-  });
-
-  it('maps the gripper joint to the model range and back, clamped at the limits', () => {
-    const m: GripperMapping = { joint: 'g', closedPosition: 0.01, openPosition: 0.05, modelClosed: 0, modelOpen: 1 };
-    assert.ok(Math.abs(gripperToModel(0.03, m) - 0.5) < 1e-12);
-    assert.equal(gripperToModel(0.07, m), 1);
-    assert.equal(gripperToModel(-1, m), 0);
-    assert.ok(Math.abs(modelToGripper(0.25, m) - 0.02) < 1e-12);
   });
 });

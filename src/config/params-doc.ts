@@ -1,19 +1,18 @@
 /**
- * Documentation generated from the parameter schemas, so that it cannot drift from the code:
- * params/twinvla.yaml (every parameter with its meaning) and the README's parameter tables.
+ * Documentation generated from parameter schemas, so that it cannot drift from the code: a ROS 2
+ * params file (every parameter with its meaning) and the README's parameter tables. Which nodes and
+ * schemas are documented is the caller's (node/node-schemas.ts).
  */
-import { EXECUTOR_PARAMS } from './executor-params.js';
 import { markdownTable, type ParamSpec, type ParamValue } from './params.js';
-import { POLICY_PARAMS } from './policy-params.js';
 
-export const NODE_SCHEMAS: { node: string; title: string; schema: readonly ParamSpec[]; overrides?: Record<string, ParamValue> }[] = [
-  { node: 'twinvla_policy', title: 'PolicyNode (`twinvla_policy`)', schema: POLICY_PARAMS },
-  { node: 'twinvla_left_executor', title: 'ArmExecutor (`twinvla_left_executor`, `twinvla_right_executor`)', schema: EXECUTOR_PARAMS, overrides: { arm: 'left' } },
-  {
-    node: 'twinvla_right_executor', title: '', schema: EXECUTOR_PARAMS,
-    overrides: { arm: 'right', 'measured_pose.base_frame': 'right_base_link', 'measured_pose.ee_frame': 'right_ee_link', 'measured_pose.topic': '/right/ee_pose' },
-  },
-];
+/** One node as documented: its name, the README's section title ('' to document it only in YAML),
+ * its schema, and values that differ from the schema's defaults for this node. */
+export interface NodeSchema {
+  node: string;
+  title: string;
+  schema: readonly ParamSpec[];
+  overrides?: Record<string, ParamValue>;
+}
 
 function comment(s: ParamSpec): string {
   const bits = [s.description, s.unit ? `[${s.unit}]` : '', s.allowed ? `one of: ${s.allowed.join(', ')}` : '',
@@ -63,15 +62,10 @@ function tree(schema: readonly ParamSpec[]): Tree {
   return root;
 }
 
-/** params/twinvla.yaml: every parameter of every node at its default, each with its meaning. */
-export function defaultParamsYaml(): string {
-  const out = [
-    '# twinvla: every parameter of the three nodes at its default, with its meaning and unit.',
-    '# Generated from src/node/*-params.ts by `npx twinvla params --yaml`; a test keeps it in step.',
-    '# Keys use the /** wildcard so that the file works under any namespace.',
-    '',
-  ];
-  for (const { node, schema, overrides = {} } of NODE_SCHEMAS) {
+/** A params file: `header` (comment lines), then every parameter of every node at its value, each with its meaning. */
+export function paramsYaml(nodes: readonly NodeSchema[], header: readonly string[]): string {
+  const out = [...header];
+  for (const { node, schema, overrides = {} } of nodes) {
     out.push(`/**/${node}:`, '  ros__parameters:');
     emit(tree(schema), '    ', overrides, out);
     out.push('');
@@ -79,7 +73,7 @@ export function defaultParamsYaml(): string {
   return out.join('\n');
 }
 
-/** The README's parameter section. */
-export function parameterTables(): string {
-  return NODE_SCHEMAS.filter((n) => n.title).map((n) => `### ${n.title}\n\n${markdownTable(n.schema)}`).join('\n\n');
+/** The README's parameter section: one table per node with a title. */
+export function parameterSection(nodes: readonly NodeSchema[]): string {
+  return nodes.filter((n) => n.title).map((n) => `### ${n.title}\n\n${markdownTable(n.schema)}`).join('\n\n');
 }

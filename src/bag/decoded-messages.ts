@@ -1,15 +1,22 @@
 /**
- * A bag as a replay source: each message decoded from CDR with its topic's codec (the bag's own
- * schema, else the bundled definition), in log-time order. A message that cannot be decoded stops
- * the replay with the file, topic and reason.
+ * A bag's messages decoded: each from CDR with its topic's codec (the bag's own schema, else the
+ * bundled definition), in log-time order. A message that cannot be decoded stops the reading with
+ * the file, topic and reason.
  */
-import type { ReplayMessage } from '../graph/replay.js';
 import { fullName } from './definitions.js';
 import type { Bag } from './bag.js';
 import { CdrCodec } from './codec.js';
 
-/** A replay message with its CDR bytes as stored (copied verbatim into output bags). */
-export type DecodedMessage = ReplayMessage & { data: Uint8Array };
+/** One decoded message, with its CDR bytes as stored (copied verbatim into output bags). */
+export interface DecodedMessage {
+  topic: string;
+  /** Full type name, `pkg/msg/Name`. */
+  type: string;
+  /** Log time, seconds. */
+  time: number;
+  message: unknown;
+  data: Uint8Array;
+}
 
 export async function* decodedMessages(bag: Bag, options: { topics?: readonly string[]; start?: number; end?: number } = {}): AsyncIterable<DecodedMessage> {
   const codecs = new Map<string, CdrCodec>();

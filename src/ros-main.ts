@@ -1,11 +1,12 @@
 /**
- * The node processes: `policy` (the managed PolicyNode), `executor` (one ArmExecutor), `bringup`
- * (all three in one process, sharing one context: the launch default). ROS arguments (--ros-args,
- * --params-file, remappings, use_sim_time) pass through to rclnodejs.
+ * The ROS 2 node processes, where the nodes meet the rclnodejs graph (node/ knows only the port):
+ * `policy` (the managed PolicyNode), `executor` (one ArmExecutor), `bringup` (all three in one
+ * process, sharing one context: the launch default). ROS arguments (--ros-args, --params-file,
+ * remappings, use_sim_time) pass through to rclnodejs.
  */
-import { RclnodejsHost, type LifecycleHandlers } from '../graph/rclnodejs.js';
-import { ArmExecutor } from './arm-executor.js';
-import { PolicyNode } from './policy-node.js';
+import { RclnodejsHost, type LifecycleHandlers } from './graph/rclnodejs.js';
+import { ArmExecutor } from './node/arm-executor.js';
+import { PolicyNode } from './node/policy-node.js';
 
 export type NodeKind = 'policy' | 'executor' | 'bringup';
 
