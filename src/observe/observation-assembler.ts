@@ -1,14 +1,15 @@
 /**
  * Everything the policy observes, kept as the latest message per input and turned into a model
- * Observation on demand: images decoded and resized at snapshot time (inference runs slower than
- * the cameras, so only the frames used are decoded), poses from TF or pose topics, grippers from
- * joint states, the instruction; each checked for freshness.
+ * Observation on demand: images decoded and resized as they arrive (src/observe/camera-feed.ts: off
+ * the inference path, the newest frame only), poses from TF or pose topics, grippers from joint
+ * states, the instruction; each checked for freshness when the snapshot is taken.
  */
 import { InputError, ParameterError } from '../errors.js';
 import type { CompressedImage, Image, JointState, PoseStamped, TFMessage } from '../messages.js';
 import type { Manifest } from '../model/manifest.js';
 import type { Observation } from '../model/policy.js';
 import { stampToSec } from '../time.js';
+import { CameraFeed } from './camera-feed.js';
 import { CameraPreprocessor } from './camera-preprocessor.js';
 import { EndEffectorTracker, type PoseSource } from './end-effector.js';
 import { Instruction } from './instruction.js';
@@ -38,8 +39,6 @@ export interface ObserveConfig {
   tfCacheSeconds?: number;
 }
 
-type CameraMessage = { kind: 'raw'; msg: Image } | { kind: 'compressed'; msg: CompressedImage };
-
 export interface Snapshot extends Freshness {
   observation: Observation;
 }
@@ -49,7 +48,7 @@ export class ObservationAssembler {
   readonly instruction: Instruction;
   readonly #manifest: Manifest;
   #config: ObserveConfig;
-  readonly #cameras = new Map<string, { pre: CameraPreprocessor; topic: string; latest: CameraMessage | null }>();
+  readonly #cameras = new Map<string, CameraFeed>();
   readonly #joints = new Map<string, JointStateBuffer>();
   readonly #arms = new Map<string, { cfg: ArmObserveConfig; ee: EndEffectorTracker }>();
 
@@ -62,7 +61,7 @@ export class ObservationAssembler {
     for (const spec of manifest.cameras) {
       const cam = config.cameras.find((c) => c.role === spec.role);
       if (!cam) problems.push(`cameras: the model needs a topic for camera role ${spec.role}`);
-      else this.#cameras.set(spec.role, { pre: new CameraPreprocessor(spec), topic: cam.topic, latest: null });
+      else this.#cameras.set(spec.role, new CameraFeed(new CameraPreprocessor(spec), spec.role, cam.topic));
     }
     for (const name of manifest.state.arms) {
       const cfg = config.arms.find((a) => a.name === name);
@@ -93,14 +92,19 @@ export class ObservationAssembler {
   }
 
   onImage(role: string, msg: Image): void {
-    this.#camera(role).latest = { kind: 'raw', msg };
+    this.#camera(role).push({ kind: 'raw', msg });
   }
 
   onCompressedImage(role: string, msg: CompressedImage): void {
-    this.#camera(role).latest = { kind: 'compressed', msg };
+    this.#camera(role).push({ kind: 'compressed', msg });
   }
 
-  #camera(role: string): { pre: CameraPreprocessor; topic: string; latest: CameraMessage | null } {
+  /** Frames received and decoded per camera role (decoded <= received). */
+  cameraCounts(): Map<string, { received: number; decoded: number }> {
+    return new Map([...this.#cameras].map(([role, c]) => [role, c.counts]));
+  }
+
+  #camera(role: string): CameraFeed {
     const c = this.#cameras.get(role);
     if (!c) throw new InputError(`camera ${role}: the model has no such camera role (it has ${[...this.#cameras.keys()].join(', ')}).`);
     return c;
@@ -139,11 +143,12 @@ export class ObservationAssembler {
     const images: Record<string, Uint8Array> = {};
     const decodes: (() => Promise<void>)[] = [];
     for (const [role, cam] of this.#cameras) {
-      const input = `camera ${role} (${cam.topic})`;
+      const input = cam.input;
       const latest = cam.latest;
       if (!latest) throw new SnapshotRefused(input, 'missing', 'no image received yet.');
       stamps.push({ input, stamp: stampToSec(latest.msg.header.stamp), maxAge: maxAge.camera });
-      decodes.push(() => (latest.kind === 'raw' ? cam.pre.fromImage(latest.msg, input) : cam.pre.fromCompressed(latest.msg, input))
+      // The frame was decoded when it arrived (or is being decoded): this takes the ready image.
+      decodes.push(() => cam.image()
         .then((img) => { images[role] = img.data; }, (e: unknown) => {
           throw e instanceof InputError ? new SnapshotRefused(input, 'invalid', e.message.replace(`${input}: `, '')) : e;
         }));
@@ -177,7 +182,7 @@ export class ObservationAssembler {
     const text = this.instruction.text;
     if (text === null) throw new SnapshotRefused('instruction', 'missing', 'no instruction set; set the instruction parameter or publish on the instruction topic.');
     const freshness = checkFreshness(now, stamps, futureTolerance);
-    // Decoding starts only once every input is known to be fresh.
+    // Images are collected only once every input is known to be fresh.
     await Promise.all(decodes.map((d) => d()));
     const m = this.#manifest;
     const state = encodeState(m.state.arms, m.state.layout, states);
