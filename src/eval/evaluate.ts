@@ -18,12 +18,14 @@ import { MemoryLogger } from '../log.js';
 import type { ActionChunkMsg, Float64, PoseStamped } from '../messages.js';
 import { ArmExecutor } from '../node/arm-executor.js';
 import { armChunkFrom } from '../node/chunk-message.js';
-import { EXECUTOR_PARAMS } from '../node/executor-params.js';
-import { paramsFromFile, resolveParams, type ParamValues } from '../config/params.js';
+import { EXECUTOR_PARAMS, executorConfig, type ExecutorConfig } from '../node/executor-params.js';
+import { ARMS, executorNodeName } from '../config/layout.js';
+import { paramsFromFile, resolveParams } from '../config/params.js';
+import { keyed, ParamReader } from '../config/reader.js';
 import { PolicyNode } from '../node/policy-node.js';
-import { POLICY_PARAMS } from '../node/policy-params.js';
+import { POLICY_PARAMS, policyConfig } from '../node/policy-params.js';
 import { stampToSec } from '../time.js';
-import { EVAL_PARAMS } from './eval-params.js';
+import { EVAL_PARAMS, evalConfig } from './eval-params.js';
 import { GroundTruth } from './ground-truth.js';
 import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
 import { Progress } from './progress.js';
@@ -69,7 +71,6 @@ export interface EvalResult {
   files: { metrics: string; report: string; replay: string };
 }
 
-const ARMS = ['left', 'right'] as const;
 /** Ground truth kept behind the replay: enough for any chunk's horizon and any inference latency. */
 const HISTORY_SECONDS = 30;
 
@@ -82,27 +83,30 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const source = o.params ?? 'defaults';
   const policyParams: Record<string, unknown> = { ...nodeParams(o.params, 'twinvla_policy'), model: o.model, seed: o.seed, inference_thread: false };
   const policyValues = resolveParams(POLICY_PARAMS, policyParams, source);
-  const evalValues = resolveParams(EVAL_PARAMS, nodeParams(o.params, 'twinvla_eval'), source);
-  const execValues = new Map<string, ParamValues>();
+  const policyCfg = policyConfig(policyValues, source);
+  const evalCfg = evalConfig(resolveParams(EVAL_PARAMS, nodeParams(o.params, 'twinvla_eval'), source), source);
+  const execConfigs = new Map<string, ExecutorConfig>();
   const execParams = new Map<string, Record<string, unknown>>();
+  const policyRead = new ParamReader(policyValues, source);
   for (const arm of ARMS) {
     // Evaluation commands from the first chunk, compares grippers in model units, and listens where
     // the policy node publishes.
     const p: Record<string, unknown> = {
-      ...nodeParams(o.params, `twinvla_${arm}_executor`), arm, start_enabled: true, gripper_output: 'model',
-      chunk_topic: resolveTopic(policyValues['chunk_topic'] as string, '/twinvla_policy'),
+      ...nodeParams(o.params, executorNodeName(arm)), arm, start_enabled: true, gripper_output: 'model',
+      chunk_topic: resolveTopic(policyCfg.chunkTopic, '/twinvla_policy'),
     };
-    if (!('measured_pose.base_frame' in p)) p['measured_pose.base_frame'] = policyValues[`arms.${arm}.pose.base_frame`];
-    if (!('measured_pose.ee_frame' in p)) p['measured_pose.ee_frame'] = policyValues[`arms.${arm}.pose.ee_frame`];
+    if (!('measured_pose.base_frame' in p)) p['measured_pose.base_frame'] = policyRead.string(`arms.${arm}.pose.base_frame`);
+    if (!('measured_pose.ee_frame' in p)) p['measured_pose.ee_frame'] = policyRead.string(`arms.${arm}.pose.ee_frame`);
     execParams.set(arm, p);
-    execValues.set(arm, resolveParams(EXECUTOR_PARAMS, p, source));
+    execConfigs.set(arm, executorConfig(resolveParams(EXECUTOR_PARAMS, p, source), source));
   }
 
   // Every input the policy subscribes to must be in the bag.
+  const policyArms = [...policyCfg.arms.values()];
   const required = [
-    ...['head', 'left_wrist', 'right_wrist'].map((r) => policyValues[`cameras.${r}.topic`] as string),
-    ...new Set(ARMS.map((a) => policyValues[`arms.${a}.joint_states_topic`] as string)),
-    ...(ARMS.some((a) => policyValues[`arms.${a}.pose.source`] === 'tf') ? ['/tf'] : []),
+    ...[...policyCfg.cameras.values()].map((c) => c.topic),
+    ...new Set(policyArms.map((a) => a.jointStatesTopic)),
+    ...(policyArms.some((a) => a.pose.kind === 'tf') ? ['/tf'] : []),
   ];
   const present = new Set(bag.topics.map((t) => t.name));
   const missing = required.filter((t) => !present.has(t));
@@ -123,22 +127,26 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
   const logger = new MemoryLogger();
   const bus = new ReplayBus({ latency: o.latency, logLevel: 'silent' });
-  const truth = new GroundTruth(ARMS.map((a) => ({
-    name: a,
-    baseFrame: policyValues[`arms.${a}.pose.base_frame`] as string,
-    eeFrame: policyValues[`arms.${a}.pose.ee_frame`] as string,
-    targetTopic: evalValues[`ground_truth.${a}.target_topic`] as string,
-    gripperTopic: evalValues[`ground_truth.${a}.gripper_topic`] as string,
-    gripper: { joint: policyValues[`arms.${a}.gripper.joint`] as string, closedPosition: policyValues[`arms.${a}.gripper.closed_position`] as number, openPosition: policyValues[`arms.${a}.gripper.open_position`] as number, modelClosed: 0, modelOpen: 1 },
-  })), { historySeconds: HISTORY_SECONDS });
+  const truth = new GroundTruth(ARMS.map((a) => {
+    const { targetTopic, gripperTopic } = keyed(evalCfg.groundTruth, a, 'ground_truth');
+    return {
+      name: a,
+      baseFrame: policyRead.string(`arms.${a}.pose.base_frame`),
+      eeFrame: policyRead.string(`arms.${a}.pose.ee_frame`),
+      targetTopic,
+      gripperTopic,
+      gripper: keyed(policyCfg.arms, a, 'arms').gripper,
+    };
+  }), { historySeconds: HISTORY_SECONDS });
 
-  const threshold = evalValues['gripper_threshold'] as number;
+  const threshold = evalCfg.gripperThreshold;
   const accumulators = new Map<string, ArmAccumulator>(ARMS.map((a) => [a, new ArmAccumulator(a, truth, threshold)]));
   let chunkCount = 0;
   let latestChunkStamp: number | null = null;
   const observationToChunk = new Samples();
-  const targetTopics = new Map(ARMS.map((a) => [`/twinvla_${a}_executor/${(execValues.get(a)?.['target_topic'] as string).replace(/^~\//, '')}`, a]));
-  const gripperTopics = new Map(ARMS.map((a) => [`/twinvla_${a}_executor/${(execValues.get(a)?.['gripper_topic'] as string).replace(/^~\//, '')}`, a]));
+  const executorTopic = (a: string, topic: (c: ExecutorConfig) => string): [string, string] => [resolveTopic(topic(keyed(execConfigs, a, 'executor')), `/${executorNodeName(a)}`), a];
+  const targetTopics = new Map(ARMS.map((a) => executorTopic(a, (c) => c.targetTopic)));
+  const gripperTopics = new Map(ARMS.map((a) => executorTopic(a, (c) => c.gripperTopic)));
   // The executor publishes the pose, then the gripper, in one tick: the pair is completed here.
   const pendingPose = new Map<string, { time: number; pose: PoseStamped["pose"] }>();
   const flush = (arm: string, gripper: number | null): void => {
@@ -179,7 +187,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const policy = await PolicyNode.create(bus.node('twinvla_policy', { parameters: policyParams, parameterSource: source, logger }));
   const inferenceLatency = new Samples();
   policy.onInference = (latency) => inferenceLatency.push(latency * 1e3);
-  for (const arm of ARMS) ArmExecutor.create(bus.node(`twinvla_${arm}_executor`, { parameters: execParams.get(arm), parameterSource: source, logger }));
+  for (const arm of ARMS) ArmExecutor.create(bus.node(executorNodeName(arm), { parameters: execParams.get(arm), parameterSource: source, logger }));
 
   const progress = o.progress ? new Progress(t0, t1) : null;
   let skippedTypes = 0;
@@ -210,7 +218,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   await writing;
   await writer.close();
   await bag.close();
-  const modelName = policy.policy?.manifest.name ?? String(policy.params['model']);
+  const modelName = policy.policy?.manifest.name ?? policy.config.model;
   await policy.shutdown();
 
   for (const arm of ARMS) flush(arm, null);

@@ -85,7 +85,7 @@ export class RclnodejsHost {
     for (const spec of schema) {
       const type = PARAMETER_TYPE[spec.type];
       const value = spec.name in overrides ? overrides[spec.name] : spec.default;
-      const initial = spec.type === 'integer' ? BigInt(value as number) : value;
+      const initial = spec.type === 'integer' && typeof value === 'number' ? BigInt(value) : value;
       let range: object | undefined;
       if (spec.type === 'double' && spec.min !== undefined && spec.max !== undefined) range = new rcl.FloatingPointRange(spec.min, spec.max, 0);
       if (spec.type === 'integer' && spec.min !== undefined && spec.max !== undefined) range = new rcl.IntegerRange(BigInt(spec.min), BigInt(spec.max), 1n);

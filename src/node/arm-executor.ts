@@ -6,12 +6,11 @@
  * publishing, per on_no_chunk, and says so once in the log and always in /diagnostics.
  */
 import { ArmPipeline } from '../act/arm-pipeline.js';
-import type { Intervention, SafetyLimits } from '../act/safety.js';
+import type { Intervention } from '../act/safety.js';
 import { poseStamped, float64 } from '../act/output.js';
-import { parseBlendMode, type BlendMode } from '../act/timeline.js';
 import type { ArmTarget } from '../act/interpolate.js';
 import { ParameterError, TwinvlaError } from '../errors.js';
-import { compose, type Transform, type Vec3 } from '../geometry.js';
+import { compose, type Transform } from '../geometry.js';
 import type { Graph, Publisher } from '../graph/port.js';
 import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequest, SetBoolResponse, TFMessage } from '../messages.js';
 import { EndEffectorTracker } from '../observe/end-effector.js';
@@ -19,27 +18,15 @@ import { modelToGripper } from '../gripper.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
 import { armChunkFrom } from './chunk-message.js';
 import { diagnosticArray, OK, WARN } from './diagnostics.js';
-import { EXECUTOR_PARAMS, executorChecks } from './executor-params.js';
+import { EXECUTOR_PARAMS, executorChecks, executorConfig, type ExecutorConfig } from './executor-params.js';
 import { updateParams, type ParamValues } from '../config/params.js';
-
-function limitsOf(p: ParamValues): SafetyLimits {
-  const n = (k: string): number => p[k] as number;
-  return {
-    workspaceMin: p['safety.workspace_min'] as Vec3, workspaceMax: p['safety.workspace_max'] as Vec3,
-    maxLinearSpeed: n('safety.max_linear_speed'), maxAngularSpeed: n('safety.max_angular_speed'),
-    gripperMin: n('safety.gripper_min'), gripperMax: n('safety.gripper_max'), maxStepInterval: n('safety.max_step_interval'),
-  };
-}
-
-function blendOf(p: ParamValues): BlendMode {
-  return parseBlendMode(p['blending.mode'] as string, p['blending.coefficient'] as number, p['blending.crossfade_steps'] as number, 'parameter blending.mode');
-}
 
 export type ExecutorStatus = 'disabled' | 'commanding' | 'holding' | 'stopped' | 'refused';
 
 export class ArmExecutor {
   readonly graph: Graph;
   #params: ParamValues;
+  #config: ExecutorConfig;
   readonly arm: string;
   readonly pipeline: ArmPipeline;
   readonly tf = new TfBuffer();
@@ -51,7 +38,7 @@ export class ArmExecutor {
   #last: ArmTarget | null = null;
   #status: ExecutorStatus = 'disabled';
   #said = '';
-  #frame = '';
+  readonly #frame: string;
   #lastChunkStamp = -Infinity;
   targetsPublished = 0;
   heldTicks = 0;
@@ -61,30 +48,27 @@ export class ArmExecutor {
   private constructor(graph: Graph, params: ParamValues) {
     this.graph = graph;
     this.#params = params;
-    const p = params;
-    this.arm = p['arm'] as string;
-    const s = (k: string): string => p[k] as string;
-    const n = (k: string): number => p[k] as number;
-    this.pipeline = new ArmPipeline(this.arm, { blend: blendOf(p), gripperInterpolation: s('gripper_interpolation') as 'hold' | 'lerp', limits: limitsOf(p) });
-    this.#frame = s('output_frame') || s('measured_pose.base_frame');
-    this.#measured = new EndEffectorTracker(this.arm, s('measured_pose.source') === 'tf'
-      ? { kind: 'tf', baseFrame: s('measured_pose.base_frame'), eeFrame: s('measured_pose.ee_frame') }
-      : { kind: 'topic', topic: s('measured_pose.topic'), baseFrame: s('measured_pose.base_frame') });
-    this.#enabled = p['start_enabled'] as boolean;
-    this.#targetPub = graph.advertise<PoseStamped>(s('target_topic'), 'geometry_msgs/msg/PoseStamped', 'reliable');
-    this.#gripperPub = graph.advertise<Float64>(s('gripper_topic'), 'std_msgs/msg/Float64', 'reliable');
+    const c = executorConfig(params, `parameters of ${graph.nodeName}`);
+    this.#config = c;
+    this.arm = c.arm;
+    this.pipeline = new ArmPipeline(this.arm, { blend: c.blend, gripperInterpolation: c.gripperInterpolation, limits: c.limits });
+    this.#frame = c.frame;
+    this.#measured = new EndEffectorTracker(this.arm, c.measuredPose);
+    this.#enabled = c.startEnabled;
+    this.#targetPub = graph.advertise<PoseStamped>(c.targetTopic, 'geometry_msgs/msg/PoseStamped', 'reliable');
+    this.#gripperPub = graph.advertise<Float64>(c.gripperTopic, 'std_msgs/msg/Float64', 'reliable');
     this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
-    graph.subscribe<ActionChunkMsg>(s('chunk_topic'), 'twinvla/msg/ActionChunk', 'reliable', (m) => this.#onChunk(m));
+    graph.subscribe<ActionChunkMsg>(c.chunkTopic, 'twinvla/msg/ActionChunk', 'reliable', (m) => this.#onChunk(m));
     graph.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', (m) => this.#guard(() => this.tf.add(m, false, '/tf')));
     graph.subscribe<TFMessage>('/tf_static', 'tf2_msgs/msg/TFMessage', 'transient_local', (m) => this.#guard(() => this.tf.add(m, true, '/tf_static')));
-    if (s('measured_pose.source') === 'topic') {
-      graph.subscribe<PoseStamped>(s('measured_pose.topic'), 'geometry_msgs/msg/PoseStamped', 'sensor_data', (m) => this.#guard(() => this.#measured.onPose(m)));
+    if (c.measuredPose.kind === 'topic') {
+      graph.subscribe<PoseStamped>(c.measuredPose.topic, 'geometry_msgs/msg/PoseStamped', 'sensor_data', (m) => this.#guard(() => this.#measured.onPose(m)));
     }
     graph.createService<SetBoolRequest, SetBoolResponse>('~/enable', 'std_srvs/srv/SetBool', (req) => this.enable(req.data));
     graph.onParametersSet((changes) => this.#setParameters(changes));
-    graph.createTimer(1 / n('control_rate_hz'), () => this.tick());
-    graph.createTimer(n('diagnostics_period'), () => this.#publishDiagnostics());
-    graph.logger.info(`${this.arm} executor: ${this.#enabled ? 'enabled at start' : 'disabled until ~/enable'}, ${n('control_rate_hz')} Hz, frame ${this.#frame}`);
+    graph.createTimer(1 / c.controlRateHz, () => this.tick());
+    graph.createTimer(c.diagnosticsPeriod, () => this.#publishDiagnostics());
+    graph.logger.info(`${this.arm} executor: ${this.#enabled ? 'enabled at start' : 'disabled until ~/enable'}, ${c.controlRateHz} Hz, frame ${this.#frame}`);
   }
 
   static create(graph: Graph): ArmExecutor {
@@ -95,14 +79,18 @@ export class ArmExecutor {
   }
 
   get params(): ParamValues { return this.#params; }
+  get config(): ExecutorConfig { return this.#config; }
 
   /** A live change: validated as a whole, then applied from the next tick; otherwise refused with why. */
   #setParameters(changes: Record<string, unknown>): string | null {
     try {
-      const next = updateParams(EXECUTOR_PARAMS, this.#params, changes, `parameters of ${this.graph.nodeName}`, executorChecks);
+      const source = `parameters of ${this.graph.nodeName}`;
+      const next = updateParams(EXECUTOR_PARAMS, this.#params, changes, source, executorChecks);
+      const config = executorConfig(next, source);
       this.#params = next;
-      this.pipeline.safety.setLimits(limitsOf(next));
-      this.pipeline.timeline.configure(blendOf(next), next['gripper_interpolation'] as 'hold' | 'lerp');
+      this.#config = config;
+      this.pipeline.safety.setLimits(config.limits);
+      this.pipeline.timeline.configure(config.blend, config.gripperInterpolation);
       this.graph.logger.info(`${this.arm} executor: parameters changed: ${Object.keys(changes).join(', ')}`);
       return null;
     } catch (e) {
@@ -177,9 +165,8 @@ export class ArmExecutor {
   #publish(target: ArmTarget, now: number): void {
     this.#targetPub.publish(poseStamped(target.pose, this.#frame, now));
     if (target.gripper !== null) {
-      const g = this.params['gripper_output'] === 'joint'
-        ? modelToGripper(target.gripper, { joint: '', closedPosition: this.params['gripper.closed_position'] as number, openPosition: this.params['gripper.open_position'] as number, modelClosed: 0, modelOpen: 1 })
-        : target.gripper;
+      const out = this.#config.gripperOutput;
+      const g = out.kind === 'joint' ? modelToGripper(target.gripper, out.mapping) : target.gripper;
       this.#gripperPub.publish(float64(g));
     }
   }
@@ -199,7 +186,7 @@ export class ArmExecutor {
       return;
     }
     if (r.reason === 'no_chunk') {
-      if (this.params['on_no_chunk'] === 'hold' && this.#last) {
+      if (this.#config.onNoChunk === 'hold' && this.#last) {
         this.#publish(this.#last, now);
         this.pipeline.safety.held(now);
         this.heldTicks++;

@@ -1,5 +1,16 @@
-/** The ArmExecutor's parameters: one schema per node, as for the PolicyNode. */
+/** The ArmExecutor's parameters: one schema per node, as for the PolicyNode, and its typed record. */
+import { parseBlendMode, type BlendMode } from '../act/timeline.js';
+import type { GripperInterpolation } from '../act/interpolate.js';
+import type { SafetyLimits } from '../act/safety.js';
 import type { ParamSpec, ParamValues } from '../config/params.js';
+import { ParamReader } from '../config/reader.js';
+import type { GripperMapping } from '../gripper.js';
+import type { PoseSource } from '../observe/end-effector.js';
+import { gripperMappingFrom, poseSourceFrom } from './arm-params.js';
+
+const GRIPPER_OUTPUTS = ['model', 'joint'] as const;
+const GRIPPER_INTERPOLATIONS = ['hold', 'lerp'] as const;
+const ON_NO_CHUNK = ['hold', 'stop'] as const;
 
 /** Parameters that can change while the node runs: safety limits, blending, hold behaviour. */
 export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
@@ -8,7 +19,7 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'control_rate_hz', type: 'double', default: 50, min: 1, max: 1000, unit: 'Hz', readOnly: true, description: 'Rate of the published targets.' },
   { name: 'target_topic', type: 'string', default: '~/target_pose', readOnly: true, description: 'geometry_msgs/msg/PoseStamped output topic.' },
   { name: 'gripper_topic', type: 'string', default: '~/gripper_command', readOnly: true, description: 'std_msgs/msg/Float64 gripper command topic.' },
-  { name: 'gripper_output', type: 'string', default: 'model', allowed: ['model', 'joint'], readOnly: true, description: 'model: the model\'s gripper units; joint: mapped to the gripper joint\'s positions.' },
+  { name: 'gripper_output', type: 'string', default: 'model', allowed: GRIPPER_OUTPUTS, readOnly: true, description: 'model: the model\'s gripper units; joint: mapped to the gripper joint\'s positions.' },
   { name: 'gripper.closed_position', type: 'double', default: 0.0, unit: 'm or rad', readOnly: true, description: 'Joint position commanded for the model\'s closed value (gripper_output joint).' },
   { name: 'gripper.open_position', type: 'double', default: 1.0, unit: 'm or rad', readOnly: true, description: 'Joint position commanded for the model\'s open value (gripper_output joint).' },
   { name: 'output_frame', type: 'string', default: '', readOnly: true, description: 'Frame of the published targets; empty: the chunk\'s frame. Otherwise chunks are transformed with TF.' },
@@ -19,7 +30,7 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'blending.mode', type: 'string', default: 'temporal_ensemble', allowed: ['latest', 'temporal_ensemble', 'crossfade'], description: 'How overlapping chunks combine.' },
   { name: 'blending.coefficient', type: 'double', default: 0.01, min: 0, max: 10, description: 'temporal_ensemble: weight exp(-coefficient * i), i = 0 the oldest chunk.' },
   { name: 'blending.crossfade_steps', type: 'integer', default: 5, min: 1, max: 1000, description: 'crossfade: chunk steps over which the new chunk takes over.' },
-  { name: 'gripper_interpolation', type: 'string', default: 'hold', allowed: ['hold', 'lerp'], description: 'Between chunk steps, hold the gripper value or interpolate it.' },
+  { name: 'gripper_interpolation', type: 'string', default: 'hold', allowed: GRIPPER_INTERPOLATIONS, description: 'Between chunk steps, hold the gripper value or interpolate it.' },
   { name: 'safety.workspace_min', type: 'double_array', default: [0.0, -0.6, 0.0], length: 3, unit: 'm', description: 'Lower corner of the workspace box in the output frame.' },
   { name: 'safety.workspace_max', type: 'double_array', default: [0.7, 0.6, 0.6], length: 3, unit: 'm', description: 'Upper corner of the workspace box in the output frame.' },
   { name: 'safety.max_linear_speed', type: 'double', default: 0.25, min: 0, max: 5, unit: 'm/s', description: 'Largest target speed; steps are shortened to it.' },
@@ -27,15 +38,65 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'safety.gripper_min', type: 'double', default: 0.0, description: 'Smallest gripper command (model units).' },
   { name: 'safety.gripper_max', type: 'double', default: 1.0, description: 'Largest gripper command (model units).' },
   { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
-  { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ['hold', 'stop'], description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
+  { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ON_NO_CHUNK, description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
   { name: 'start_enabled', type: 'bool', default: false, readOnly: true, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
   { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', readOnly: true, description: 'Period of /diagnostics.' },
 ];
 
+/** What the gripper command carries: the model's units, or the gripper joint's position. */
+export type GripperOutput = { kind: 'model' } | { kind: 'joint'; mapping: GripperMapping };
+
+/** The ArmExecutor's parameters, typed. */
+export interface ExecutorConfig {
+  arm: string;
+  chunkTopic: string;
+  controlRateHz: number;
+  targetTopic: string;
+  gripperTopic: string;
+  gripperOutput: GripperOutput;
+  /** Frame of the published targets: output_frame, else the measured pose's base frame. */
+  frame: string;
+  measuredPose: PoseSource;
+  blend: BlendMode;
+  gripperInterpolation: GripperInterpolation;
+  limits: SafetyLimits;
+  onNoChunk: (typeof ON_NO_CHUNK)[number];
+  startEnabled: boolean;
+  diagnosticsPeriod: number;
+}
+
+/** Validated values (graph.parameters(EXECUTOR_PARAMS)) -> the typed record. */
+export function executorConfig(values: ParamValues, source: string): ExecutorConfig {
+  const r = new ParamReader(values, source);
+  const measuredPose = poseSourceFrom(r, 'measured_pose');
+  return {
+    arm: r.string('arm'),
+    chunkTopic: r.string('chunk_topic'),
+    controlRateHz: r.number('control_rate_hz'),
+    targetTopic: r.string('target_topic'),
+    gripperTopic: r.string('gripper_topic'),
+    gripperOutput: r.choice('gripper_output', GRIPPER_OUTPUTS) === 'joint' ? { kind: 'joint', mapping: gripperMappingFrom(r, 'gripper', '') } : { kind: 'model' },
+    frame: r.string('output_frame') || measuredPose.baseFrame,
+    measuredPose,
+    blend: parseBlendMode(r.string('blending.mode'), r.number('blending.coefficient'), r.number('blending.crossfade_steps'), 'parameter blending.mode'),
+    gripperInterpolation: r.choice('gripper_interpolation', GRIPPER_INTERPOLATIONS),
+    limits: {
+      workspaceMin: r.triple('safety.workspace_min'), workspaceMax: r.triple('safety.workspace_max'),
+      maxLinearSpeed: r.number('safety.max_linear_speed'), maxAngularSpeed: r.number('safety.max_angular_speed'),
+      gripperMin: r.number('safety.gripper_min'), gripperMax: r.number('safety.gripper_max'), maxStepInterval: r.number('safety.max_step_interval'),
+    },
+    onNoChunk: r.choice('on_no_chunk', ON_NO_CHUNK),
+    startEnabled: r.bool('start_enabled'),
+    diagnosticsPeriod: r.number('diagnostics_period'),
+  };
+}
+
 /** Rules across parameters, checked at start-up and on every live change. */
 export function executorChecks(p: ParamValues): string[] {
-  const lo = p['safety.workspace_min'] as number[], hi = p['safety.workspace_max'] as number[];
-  const out = lo.flatMap((v, i) => (v < (hi[i] as number) ? [] : [`safety.workspace_min[${i}] = ${v} must be below safety.workspace_max[${i}] = ${hi[i]}`]));
-  if ((p['safety.gripper_min'] as number) > (p['safety.gripper_max'] as number)) out.push(`safety.gripper_min = ${p['safety.gripper_min']} is above safety.gripper_max = ${p['safety.gripper_max']}`);
+  const r = new ParamReader(p, 'executor parameters');
+  const lo = r.triple('safety.workspace_min'), hi = r.triple('safety.workspace_max');
+  const out = lo.flatMap((v, i) => (v < (hi[i] ?? Infinity) ? [] : [`safety.workspace_min[${i}] = ${v} must be below safety.workspace_max[${i}] = ${hi[i]}`]));
+  const gMin = r.number('safety.gripper_min'), gMax = r.number('safety.gripper_max');
+  if (gMin > gMax) out.push(`safety.gripper_min = ${gMin} is above safety.gripper_max = ${gMax}`);
   return out;
 }

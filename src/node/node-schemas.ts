@@ -2,17 +2,22 @@
  * The package's nodes as documented: params/twinvla.yaml and the README's parameter tables are
  * generated from this list and the nodes' schemas (drift tests keep both in step).
  */
+import { ARMS, executorNodeName } from '../config/layout.js';
 import { paramsYaml, parameterSection, type NodeSchema } from '../config/params-doc.js';
 import { EXECUTOR_PARAMS } from './executor-params.js';
 import { POLICY_PARAMS } from './policy-params.js';
 
+/** One executor per arm of the layout, each reading its own arm's frames and pose topic. */
+const executors: NodeSchema[] = ARMS.map((arm, i) => ({
+  node: executorNodeName(arm),
+  title: i === 0 ? `ArmExecutor (${ARMS.map((a) => `\`${executorNodeName(a)}\``).join(', ')})` : '',
+  schema: EXECUTOR_PARAMS,
+  overrides: { arm, 'measured_pose.base_frame': `${arm}_base_link`, 'measured_pose.ee_frame': `${arm}_ee_link`, 'measured_pose.topic': `/${arm}/ee_pose` },
+}));
+
 export const NODE_SCHEMAS: readonly NodeSchema[] = [
   { node: 'twinvla_policy', title: 'PolicyNode (`twinvla_policy`)', schema: POLICY_PARAMS },
-  { node: 'twinvla_left_executor', title: 'ArmExecutor (`twinvla_left_executor`, `twinvla_right_executor`)', schema: EXECUTOR_PARAMS, overrides: { arm: 'left' } },
-  {
-    node: 'twinvla_right_executor', title: '', schema: EXECUTOR_PARAMS,
-    overrides: { arm: 'right', 'measured_pose.base_frame': 'right_base_link', 'measured_pose.ee_frame': 'right_ee_link', 'measured_pose.topic': '/right/ee_pose' },
-  },
+  ...executors,
 ];
 
 /** params/twinvla.yaml: every parameter of the three nodes at its default, each with its meaning. */

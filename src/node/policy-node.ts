@@ -7,6 +7,7 @@
  */
 import { InputError, TwinvlaError } from '../errors.js';
 import type { ActionChunkMsg, CompressedImage, DiagnosticArray, Image, JointState, PoseStamped, StringMsg, TFMessage } from '../messages.js';
+import type { Manifest } from '../model/manifest.js';
 import type { PolicyRunner } from '../model/runner.js';
 import { inThreadPolicy, ThreadedPolicy } from '../model/threaded-policy.js';
 import { parseProviders } from '../model/providers.js';
@@ -17,34 +18,31 @@ import { toActionChunk } from './chunk-message.js';
 import { diagnosticArray, ERROR, OK, RateCounter, WARN, Window } from './diagnostics.js';
 import { resolveModelDir } from './model-path.js';
 import { updateParams, type ParamValues } from '../config/params.js';
-import { ARM_NAMES, CAMERA_ROLES, POLICY_PARAMS } from './policy-params.js';
+import { POLICY_PARAMS, policyConfig, type PolicyConfig } from './policy-params.js';
 
 export type LifecycleState = 'unconfigured' | 'inactive' | 'active';
 
-function observeConfig(p: ParamValues, roles: readonly string[]): ObserveConfig {
-  const s = (k: string): string => p[k] as string;
-  const n = (k: string): number => p[k] as number;
-  const arms: ArmObserveConfig[] = ARM_NAMES.map((a) => ({
-    name: a,
-    pose: s(`arms.${a}.pose.source`) === 'tf'
-      ? { kind: 'tf', baseFrame: s(`arms.${a}.pose.base_frame`), eeFrame: s(`arms.${a}.pose.ee_frame`) }
-      : { kind: 'topic', topic: s(`arms.${a}.pose.topic`), baseFrame: s(`arms.${a}.pose.base_frame`) },
-    jointTopic: s(`arms.${a}.joint_states_topic`),
-    joints: p[`arms.${a}.joints`] as string[],
-    gripper: { joint: s(`arms.${a}.gripper.joint`), closedPosition: n(`arms.${a}.gripper.closed_position`), openPosition: n(`arms.${a}.gripper.open_position`), modelClosed: 0, modelOpen: 1 },
-  }));
-  return {
-    cameras: roles.map((role) => ({ role, topic: s(`cameras.${role}.topic`) })),
-    arms,
-    instruction: s('instruction'),
-    maxAge: { camera: n('max_age.camera'), joints: n('max_age.joints'), pose: n('max_age.pose') },
-    futureTolerance: n('future_tolerance'),
-  };
+/** The model's cameras and arms (from its manifest), each looked up in the keyed parameter maps. */
+function observeConfig(c: PolicyConfig, manifest: Manifest, dir: string): ObserveConfig {
+  const problems: string[] = [];
+  const cameras = manifest.cameras.flatMap(({ role }) => {
+    const cam = c.cameras.get(role);
+    if (!cam) problems.push(`camera role ${role} has no cameras.${role}.topic parameter (this node knows ${[...c.cameras.keys()].join(', ')})`);
+    return cam ? [{ role, topic: cam.topic }] : [];
+  });
+  const arms = manifest.state.arms.flatMap((name): ArmObserveConfig[] => {
+    const arm = c.arms.get(name);
+    if (!arm) problems.push(`arm ${name} has no arms.${name}.* parameters (this node knows ${[...c.arms.keys()].join(', ')})`);
+    return arm ? [{ name, pose: arm.pose, jointTopic: arm.jointStatesTopic, joints: arm.joints, gripper: arm.gripper }] : [];
+  });
+  if (problems.length > 0) throw new InputError(`model ${dir}: ${problems.join('; ')}.`);
+  return { cameras, arms, instruction: c.instruction, maxAge: c.freshness.maxAge, futureTolerance: c.freshness.futureTolerance };
 }
 
 export class PolicyNode {
   readonly graph: Graph;
   #params: ParamValues;
+  #config: PolicyConfig;
   #state: LifecycleState = 'unconfigured';
   #policy: PolicyRunner | null = null;
   #assembler: ObservationAssembler | null = null;
@@ -69,24 +67,26 @@ export class PolicyNode {
   private constructor(graph: Graph, params: ParamValues) {
     this.graph = graph;
     this.#params = params;
-    this.#seed = params['seed'] as number;
+    this.#config = policyConfig(params, `parameters of ${graph.nodeName}`);
+    this.#seed = this.#config.seed;
     this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
-    graph.createTimer(params['diagnostics_period'] as number, () => this.#publishDiagnostics());
+    graph.createTimer(this.#config.diagnosticsPeriod, () => this.#publishDiagnostics());
     graph.onParametersSet((changes) => this.#setParameters(changes));
   }
 
   get params(): ParamValues { return this.#params; }
+  get config(): PolicyConfig { return this.#config; }
 
   /** A live change (instruction, replan_period, freshness bounds): validated, then applied. */
   #setParameters(changes: Record<string, unknown>): string | null {
     try {
-      const next = updateParams(POLICY_PARAMS, this.#params, changes, `parameters of ${this.graph.nodeName}`);
-      if ('instruction' in changes && this.#assembler) this.#assembler.instruction.set(next['instruction'], 'parameter instruction');
+      const source = `parameters of ${this.graph.nodeName}`;
+      const next = updateParams(POLICY_PARAMS, this.#params, changes, source);
+      const config = policyConfig(next, source);
+      if ('instruction' in changes && this.#assembler) this.#assembler.instruction.set(config.instruction, 'parameter instruction');
       this.#params = next;
-      this.#assembler?.setFreshness(
-        { camera: next['max_age.camera'] as number, joints: next['max_age.joints'] as number, pose: next['max_age.pose'] as number },
-        next['future_tolerance'] as number,
-      );
+      this.#config = config;
+      this.#assembler?.setFreshness(config.freshness.maxAge, config.freshness.futureTolerance);
       this.graph.logger.info(`parameters changed: ${Object.keys(changes).join(', ')}`);
       return null;
     } catch (e) {
@@ -99,7 +99,7 @@ export class PolicyNode {
   /** Reads and validates the parameters; with autostart, configures and activates. */
   static async create(graph: Graph): Promise<PolicyNode> {
     const node = new PolicyNode(graph, graph.parameters(POLICY_PARAMS));
-    if (node.params['autostart']) {
+    if (node.config.autostart) {
       await node.configure();
       node.activate();
     }
@@ -113,23 +113,19 @@ export class PolicyNode {
   /** Loads and warms up the model, then subscribes to what it needs. */
   async configure(): Promise<void> {
     if (this.#state !== 'unconfigured') return;
-    const p = this.params;
-    const dir = resolveModelDir(p['model'] as string);
-    const providers = parseProviders(p['providers'] as string[], 'parameter providers');
-    const threads = p['intra_op_threads'] as number;
-    const options = { providers, logger: this.graph.logger, warmupRuns: p['warmup_runs'] as number, ...(threads > 0 ? { intraOpThreads: threads } : {}) };
-    this.#policy = p['inference_thread'] ? await ThreadedPolicy.create(dir, options) : await inThreadPolicy(dir, options);
-    const roles = this.#policy.manifest.cameras.map((c) => c.role);
-    const unknown = roles.filter((r) => !(CAMERA_ROLES as readonly string[]).includes(r));
-    if (unknown.length > 0) throw new InputError(`model ${dir} has camera role(s) ${unknown.join(', ')} without a cameras.<role>.topic parameter; this node knows ${CAMERA_ROLES.join(', ')}.`);
-    const assembler = new ObservationAssembler(this.#policy.manifest, observeConfig(p, roles));
+    const c = this.#config;
+    const dir = resolveModelDir(c.model);
+    const providers = parseProviders(c.providers, 'parameter providers');
+    const options = { providers, logger: this.graph.logger, warmupRuns: c.warmupRuns, ...(c.intraOpThreads > 0 ? { intraOpThreads: c.intraOpThreads } : {}) };
+    this.#policy = c.inferenceThread ? await ThreadedPolicy.create(dir, options) : await inThreadPolicy(dir, options);
+    const assembler = new ObservationAssembler(this.#policy.manifest, observeConfig(c, this.#policy.manifest, dir));
     this.#assembler = assembler;
-    for (const a of ARM_NAMES) this.#frames.set(a, p[`arms.${a}.pose.base_frame`] as string);
+    for (const [a, arm] of c.arms) this.#frames.set(a, arm.pose.baseFrame);
     this.#subscribe(assembler);
-    this.#chunkPub = this.graph.advertise<ActionChunkMsg>(p['chunk_topic'] as string, 'twinvla/msg/ActionChunk', 'reliable');
-    this.graph.createTimer(p['retry_period'] as number, () => this.#maybeStart());
+    this.#chunkPub = this.graph.advertise<ActionChunkMsg>(c.chunkTopic, 'twinvla/msg/ActionChunk', 'reliable');
+    this.graph.createTimer(c.retryPeriod, () => this.#maybeStart());
     this.#state = 'inactive';
-    this.graph.logger.info(`configured: model ${this.#policy.manifest.name} on ${this.#policy.providerSummary}${p['inference_thread'] ? ' (inference thread)' : ''}`);
+    this.graph.logger.info(`configured: model ${this.#policy.manifest.name} on ${this.#policy.providerSummary}${c.inferenceThread ? ' (inference thread)' : ''}`);
   }
 
   #guard<T>(input: string, f: (msg: T) => void): (msg: T) => void {
@@ -148,7 +144,7 @@ export class PolicyNode {
   #subscribe(a: ObservationAssembler): void {
     const g = this.graph;
     for (const { role, topic } of a.cameraTopics()) {
-      if (this.params[`cameras.${role}.transport`] === 'compressed') {
+      if (this.#config.cameras.get(role)?.transport === 'compressed') {
         g.subscribe<CompressedImage>(topic, 'sensor_msgs/msg/CompressedImage', 'sensor_data', this.#guard(topic, (m) => a.onCompressedImage(role, m)));
       } else {
         g.subscribe<Image>(topic, 'sensor_msgs/msg/Image', 'sensor_data', this.#guard(topic, (m) => a.onImage(role, m)));
@@ -158,7 +154,7 @@ export class PolicyNode {
     for (const { arm, topic } of a.poseTopics()) g.subscribe<PoseStamped>(topic, 'geometry_msgs/msg/PoseStamped', 'sensor_data', this.#guard(topic, (m) => a.onPose(arm, m)));
     g.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', this.#guard('/tf', (m) => a.onTf(m, false, '/tf')));
     g.subscribe<TFMessage>('/tf_static', 'tf2_msgs/msg/TFMessage', 'transient_local', this.#guard('/tf_static', (m) => a.onTf(m, true, '/tf_static')));
-    const instructionTopic = this.params['instruction_topic'] as string;
+    const instructionTopic = this.#config.instructionTopic;
     g.subscribe<StringMsg>(instructionTopic, 'std_msgs/msg/String', 'reliable', this.#guard(instructionTopic, (m) => {
       a.instruction.set(m.data, instructionTopic);
       g.logger.info(`instruction: ${JSON.stringify(m.data)}`);
@@ -187,7 +183,7 @@ export class PolicyNode {
   #maybeStart(): void {
     if (this.#state !== 'active' || this.#inFlight || !this.#policy) return;
     const now = this.graph.now();
-    const period = this.params['replan_period'] as number;
+    const period = this.#config.replanPeriod;
     if (period > 0 && now - this.#lastStart < period - 1e-9) return;
     void this.#infer(now);
   }
@@ -234,7 +230,7 @@ export class PolicyNode {
       if (this.#refusalKey) this.graph.logger.info('inputs fresh again: inference resumed');
       this.#lastRefusal = '';
       this.#refusalKey = '';
-      if ((this.params['replan_period'] as number) === 0) this.#maybeStart();
+      if (this.#config.replanPeriod === 0) this.#maybeStart();
     }
   }
 

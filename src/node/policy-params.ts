@@ -1,12 +1,19 @@
-/** The PolicyNode's parameters: one schema, the source of defaults, validation and the README table. */
-import type { ParamSpec } from '../config/params.js';
+/**
+ * The PolicyNode's parameters: one schema, the source of defaults, validation and the README table,
+ * and the typed record the node reads them through (policyConfig).
+ */
+import { ARMS, CAMERA_ROLES } from '../config/layout.js';
+import type { ParamSpec, ParamValues } from '../config/params.js';
+import { keyedMap, ParamReader } from '../config/reader.js';
+import type { GripperMapping } from '../gripper.js';
+import type { PoseSource } from '../observe/end-effector.js';
+import { gripperMappingFrom, poseSourceFrom } from './arm-params.js';
 
-const ROLES = ['head', 'left_wrist', 'right_wrist'] as const;
-const ARMS = ['left', 'right'] as const;
+const TRANSPORTS = ['raw', 'compressed'] as const;
 
-const camera = (role: string, topic: string, transport: 'raw' | 'compressed'): ParamSpec[] => [
+const camera = (role: string, topic: string, transport: CameraTransport): ParamSpec[] => [
   { name: `cameras.${role}.topic`, type: 'string', default: topic, readOnly: true, description: `Image topic of the ${role} camera (with transport compressed: the .../compressed topic).` },
-  { name: `cameras.${role}.transport`, type: 'string', default: transport, allowed: ['raw', 'compressed'], readOnly: true, description: `raw: sensor_msgs/msg/Image; compressed: sensor_msgs/msg/CompressedImage (jpeg or png).` },
+  { name: `cameras.${role}.transport`, type: 'string', default: transport, allowed: TRANSPORTS, readOnly: true, description: `raw: sensor_msgs/msg/Image; compressed: sensor_msgs/msg/CompressedImage (jpeg or png).` },
 ];
 
 const arm = (a: string): ParamSpec[] => [
@@ -29,7 +36,7 @@ export const POLICY_PARAMS: readonly ParamSpec[] = [
   { name: 'warmup_runs', type: 'integer', default: 2, min: 0, max: 20, readOnly: true, description: 'Full predictions run at configure time.' },
   { name: 'instruction', type: 'string', default: '', description: 'The task instruction; replaced by messages on instruction_topic.' },
   { name: 'instruction_topic', type: 'string', default: '~/instruction', readOnly: true, description: 'std_msgs/msg/String topic that replaces the instruction.' },
-  ...ROLES.flatMap((r) => camera(r, `/camera/${r}/image_raw`, 'raw')),
+  ...CAMERA_ROLES.flatMap((r) => camera(r, `/camera/${r}/image_raw`, 'raw')),
   ...ARMS.flatMap(arm),
   { name: 'max_age.camera', type: 'double', default: 0.2, min: 0.001, max: 10, unit: 's', description: 'Oldest camera image a snapshot may use.' },
   { name: 'max_age.joints', type: 'double', default: 0.2, min: 0.001, max: 10, unit: 's', description: 'Oldest joint state a snapshot may use.' },
@@ -43,5 +50,73 @@ export const POLICY_PARAMS: readonly ParamSpec[] = [
   { name: 'autostart', type: 'bool', default: true, readOnly: true, description: 'Configure and activate at start-up (otherwise wait for the lifecycle transitions).' },
 ];
 
-export const CAMERA_ROLES = ROLES;
-export const ARM_NAMES = ARMS;
+export type CameraTransport = (typeof TRANSPORTS)[number];
+
+export interface PolicyCameraConfig {
+  topic: string;
+  transport: CameraTransport;
+}
+
+export interface PolicyArmConfig {
+  jointStatesTopic: string;
+  joints: string[];
+  gripper: GripperMapping;
+  pose: PoseSource;
+}
+
+/** Seconds an input may age, and a stamp lie ahead of the clock, before a snapshot is refused. */
+export interface FreshnessConfig {
+  maxAge: { camera: number; joints: number; pose: number };
+  futureTolerance: number;
+}
+
+/** The PolicyNode's parameters, typed; cameras and arms keyed by role and by arm (config/layout.ts). */
+export interface PolicyConfig {
+  model: string;
+  providers: string[];
+  inferenceThread: boolean;
+  intraOpThreads: number;
+  warmupRuns: number;
+  instruction: string;
+  instructionTopic: string;
+  cameras: ReadonlyMap<string, PolicyCameraConfig>;
+  arms: ReadonlyMap<string, PolicyArmConfig>;
+  freshness: FreshnessConfig;
+  replanPeriod: number;
+  retryPeriod: number;
+  chunkTopic: string;
+  seed: number;
+  diagnosticsPeriod: number;
+  autostart: boolean;
+}
+
+/** Validated values (graph.parameters(POLICY_PARAMS)) -> the typed record. */
+export function policyConfig(values: ParamValues, source: string): PolicyConfig {
+  const r = new ParamReader(values, source);
+  return {
+    model: r.string('model'),
+    providers: r.strings('providers'),
+    inferenceThread: r.bool('inference_thread'),
+    intraOpThreads: r.number('intra_op_threads'),
+    warmupRuns: r.number('warmup_runs'),
+    instruction: r.string('instruction'),
+    instructionTopic: r.string('instruction_topic'),
+    cameras: keyedMap(CAMERA_ROLES, (role) => ({ topic: r.string(`cameras.${role}.topic`), transport: r.choice(`cameras.${role}.transport`, TRANSPORTS) })),
+    arms: keyedMap(ARMS, (a) => ({
+      jointStatesTopic: r.string(`arms.${a}.joint_states_topic`),
+      joints: r.strings(`arms.${a}.joints`),
+      gripper: gripperMappingFrom(r, `arms.${a}.gripper`, r.string(`arms.${a}.gripper.joint`)),
+      pose: poseSourceFrom(r, `arms.${a}.pose`),
+    })),
+    freshness: {
+      maxAge: { camera: r.number('max_age.camera'), joints: r.number('max_age.joints'), pose: r.number('max_age.pose') },
+      futureTolerance: r.number('future_tolerance'),
+    },
+    replanPeriod: r.number('replan_period'),
+    retryPeriod: r.number('retry_period'),
+    chunkTopic: r.string('chunk_topic'),
+    seed: r.number('seed'),
+    diagnosticsPeriod: r.number('diagnostics_period'),
+    autostart: r.bool('autostart'),
+  };
+}
