@@ -2,9 +2,10 @@
 import type * as ort from 'onnxruntime-node';
 
 import { armDim, type ArmLayout, type Manifest } from './model/manifest.js';
+import { rotationCodec } from './model/rotation-codec.js';
 
 function layoutText(arms: string[], layout: ArmLayout): string {
-  const parts = [`position ${layout.position}`, `${layout.rotation} ${layout.rotation === 'rot6d' ? 6 : 4}`];
+  const parts = [`position ${layout.position}`, `${layout.rotation} ${rotationCodec(layout.rotation).dim}`];
   if (layout.gripper) parts.push('gripper 1');
   return `${arms.join(', ')} x [${parts.join(', ')}] = ${arms.length * armDim(layout)} values`;
 }

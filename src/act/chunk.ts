@@ -10,8 +10,8 @@ export interface ArmChunk {
   stamp: number;
   dt: number;
   poses: Transform[];
-  /** One per pose, model units; empty for an arm without a gripper. */
-  gripper: number[];
+  /** One per pose, model units; null for an arm without a gripper. */
+  gripper: number[] | null;
 }
 
 export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
@@ -19,7 +19,7 @@ export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
   if (!Number.isFinite(c.stamp)) throw new InputError(`${where}: stamp ${c.stamp} is not finite.`);
   if (!(c.dt > 0) || !Number.isFinite(c.dt)) throw new InputError(`${where}: dt ${c.dt} must be a positive number of seconds.`);
   if (c.poses.length === 0) throw new InputError(`${where}: no steps.`);
-  if (c.gripper.length !== 0 && c.gripper.length !== c.poses.length) {
+  if (c.gripper !== null && c.gripper.length !== c.poses.length) {
     throw new InputError(`${where}: ${c.poses.length} poses but ${c.gripper.length} gripper values.`);
   }
   const poses = c.poses.map((p, k) => {
@@ -27,7 +27,7 @@ export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
     if (Math.hypot(...p.q) < 1e-6) throw new InputError(`${where}: step ${k} has a zero quaternion; the chunk is refused.`);
     return { t: p.t, q: quatNormalize(p.q) };
   });
-  c.gripper.forEach((g, k) => {
+  c.gripper?.forEach((g, k) => {
     if (!Number.isFinite(g)) throw new InputError(`${where}: step ${k} has gripper value ${g}; the chunk is refused.`);
   });
   return { ...c, poses };

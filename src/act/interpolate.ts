@@ -23,7 +23,7 @@ export function sampleChunk(c: ArmChunk, t: number, gripper: GripperInterpolatio
   const b = c.poses[Math.min(k + 1, last)] as Transform;
   const pose = s === 0 ? a : { t: lerpVec(a.t, b.t, s), q: slerp(a.q, b.q, s) };
   let g: number | null = null;
-  if (c.gripper.length > 0) {
+  if (c.gripper !== null) {
     const ga = c.gripper[k] as number, gb = c.gripper[Math.min(k + 1, last)] as number;
     g = gripper === 'lerp' ? lerp(ga, gb, s) : ga;
   }

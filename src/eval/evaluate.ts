@@ -160,7 +160,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     write(() => writer.write(topic, type, time, msg));
     if (type === 'twinvla/msg/ActionChunk') {
       const m = msg as ActionChunkMsg;
-      const record: ChunkRecord = { published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: [] }])) };
+      const record: ChunkRecord = { published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: null }])) };
       chunkCount++;
       latestChunkStamp = record.stamp;
       observationToChunk.push((record.published - record.stamp) * 1e3);

@@ -18,7 +18,7 @@ export interface ChunkRecord {
   published: number;
   stamp: number;
   dt: number;
-  arms: Map<string, { poses: Transform[]; gripper: number[] }>;
+  arms: Map<string, { poses: Transform[]; gripper: number[] | null }>;
 }
 
 const R = (v: number, digits = 4): number => Number(v.toFixed(digits));

@@ -1,5 +1,5 @@
 export { Policy } from './policy.js';
-export type { Observation, SampleOptions, ArmChunk, PolicyChunk, PolicyOptions, Conditioning } from './policy.js';
+export type { Observation, SampleOptions, PolicyArmChunk, PolicyChunk, PolicyOptions, Conditioning } from './policy.js';
 export { loadManifest, parseManifest, armDim, MANIFEST_FORMAT } from './manifest.js';
 export type { Manifest, CameraSpec, ArmLayout, QuantileNormalization, Family } from './manifest.js';
 export { PROVIDERS, ProviderReport, parseProviders } from './providers.js';

@@ -9,14 +9,14 @@ import { parse } from 'yaml';
 
 import { ModelError } from '../errors.js';
 import { FieldReader } from './field-reader.js';
+import { rotationCodec, ROTATIONS, type RotationRepresentation } from './rotation-codec.js';
 
 export const MANIFEST_FORMAT = 'twinvla-model/1';
 export const FAMILIES = ['twinvla', 'twinbrainvla'] as const;
 export type Family = (typeof FAMILIES)[number];
 export const RESIZE_FILTERS = ['bicubic', 'bilinear', 'nearest', 'lanczos3'] as const;
 export type ResizeFilter = (typeof RESIZE_FILTERS)[number];
-export const ROTATIONS = ['rot6d', 'quaternion'] as const;
-export type RotationRepresentation = (typeof ROTATIONS)[number];
+export { ROTATIONS, type RotationRepresentation };
 
 export interface CameraSpec {
   role: string;
@@ -88,7 +88,7 @@ export interface Manifest {
 }
 
 export function armDim(layout: ArmLayout): number {
-  return layout.position + (layout.rotation === 'rot6d' ? 6 : 4) + layout.gripper;
+  return layout.position + rotationCodec(layout.rotation).dim + layout.gripper;
 }
 
 const FIX = 'Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.';

@@ -50,7 +50,7 @@ export async function runFixture(policy: Policy): Promise<ParityReport> {
     if (!want) return;
     errors.push({ name: `${arm.name}.position`, maxAbs: maxAbsDiff(arm.position, want.position) });
     errors.push({ name: `${arm.name}.quaternion`, maxAbs: quaternionDiff(arm.quaternion, want.quaternion) });
-    errors.push({ name: `${arm.name}.gripper`, maxAbs: maxAbsDiff(arm.gripper, want.gripper) });
+    if (arm.gripper) errors.push({ name: `${arm.name}.gripper`, maxAbs: maxAbsDiff(arm.gripper, want.gripper) });
   });
 
   // Token ids are compared exactly: a different tokenisation is a different prompt.

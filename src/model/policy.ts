@@ -8,14 +8,14 @@ import * as ort from 'onnxruntime-node';
 
 import { InputError } from '../errors.js';
 import { consoleLogger, type Logger } from '../log.js';
-import { checkGraph, type ExpectedShape } from './graph-check.js';
+import { checkOnnxSession, type ExpectedShape } from './onnx-check.js';
 import { readVerified } from './integrity.js';
 import { armDim, loadManifest, type Manifest } from './manifest.js';
 import { GaussianNoise } from './noise.js';
 import { normalize, unnormalize } from './normalization.js';
 import { PromptEncoder } from './prompt.js';
 import { createSession, ProviderReport, type ProviderName } from './providers.js';
-import { rot6dToQuaternion } from './rotation.js';
+import { rotationCodec } from './rotation-codec.js';
 import { sampleFlow, type Prefix, type Velocities } from './sampler.js';
 
 export interface Observation {
@@ -34,21 +34,22 @@ export interface SampleOptions {
   prefix?: { actions: Float32Array; rows: number };
 }
 
-export interface ArmChunk {
+/** One arm's part of a PolicyChunk, as the model predicted it (act/chunk.ts's ArmChunk is the executor's timeline). */
+export interface PolicyArmChunk {
   name: string;
   /** horizon x 3, metres. */
   position: Float64Array;
   /** horizon x 4, (x, y, z, w), unit norm, w >= 0. */
   quaternion: Float64Array;
-  /** horizon values, in the model's gripper units. */
-  gripper: Float64Array;
+  /** horizon values, in the model's gripper units; null when the action layout has no gripper. */
+  gripper: Float64Array | null;
 }
 
 export interface PolicyChunk {
   model: string;
   horizon: number;
   dt: number;
-  arms: ArmChunk[];
+  arms: PolicyArmChunk[];
   /** horizon x action dims, un-normalised, as the model's action layout has it. */
   actions: Float32Array;
   normalized: Float32Array;
@@ -96,7 +97,7 @@ export class Policy {
     const encoder = await createSession(encBytes, join(dir, enc.file), report, logger, opts);
     const denoiser = await createSession(denBytes, join(dir, den.file), report, logger, opts);
     const policy = new Policy(manifest, encoder, denoiser, prompt, report);
-    policy.#checkGraphs();
+    policy.#checkOnnxSessions();
     logger.info(`model ${manifest.name} (${manifest.family}) loaded from ${dir} on ${report.summary}` +
       (report.fallbackCount > 0 ? ` after ${report.fallbackCount} provider fallback(s)` : ''));
     for (let i = 0; i < warmupRuns; i++) await policy.predict(policy.neutralObservation(), { seed: i });
@@ -110,18 +111,18 @@ export class Policy {
   }
   get stateDim(): number { return this.#stateDim; }
 
-  #checkGraphs(): void {
+  #checkOnnxSessions(): void {
     const m = this.manifest;
     const encIn = new Map<string, ExpectedShape>();
     for (const c of m.cameras) encIn.set(c.input, [1, c.height, c.width, 3]);
     for (const p of m.prompt.inputs) encIn.set(p.name, [1, null]);
     encIn.set(m.state.input, [1, this.#stateDim]);
-    checkGraph(this.#encoder, join(m.dir, m.graphs.encoder.file), m.file, encIn, m.graphs.encoder.outputs);
+    checkOnnxSession(this.#encoder, join(m.dir, m.graphs.encoder.file), m.file, encIn, m.graphs.encoder.outputs);
     const d = m.graphs.denoiser;
     const denIn = new Map<string, ExpectedShape>([[d.xT, [null, m.action.horizon, this.#actionDim]], [d.t, [null]]]);
     // Conditioning shapes are the encoder's to define; here only their presence is checked.
     for (const name of Object.keys(d.conditioning)) denIn.set(name, null);
-    checkGraph(this.#denoiser, join(m.dir, d.file), m.file, denIn, [d.output]);
+    checkOnnxSession(this.#denoiser, join(m.dir, d.file), m.file, denIn, [d.output]);
   }
 
   /** Grey images, the middle of the state's normalisation range: used for warm-up. */
@@ -233,21 +234,16 @@ export class Policy {
     const { horizon, dt, layout, arms, normalization } = m.action;
     const actions = unnormalize(normalized, normalization, normalization.clip);
     const per = armDim(layout);
-    const out: ArmChunk[] = arms.map((name, a) => {
+    const rotation = rotationCodec(layout.rotation);
+    const out: PolicyArmChunk[] = arms.map((name, a) => {
       const position = new Float64Array(horizon * 3);
       const quaternion = new Float64Array(horizon * 4);
-      const gripper = new Float64Array(horizon);
+      const gripper = layout.gripper ? new Float64Array(horizon) : null;
       for (let k = 0; k < horizon; k++) {
         const o = k * this.#actionDim + a * per;
         position.set(actions.subarray(o, o + 3), k * 3);
-        if (layout.rotation === 'rot6d') {
-          quaternion.set(rot6dToQuaternion(actions, o + 3), k * 4);
-        } else {
-          const q = Array.from(actions.subarray(o + 3, o + 7));
-          const s = (q[3]! < 0 ? -1 : 1) / Math.hypot(...q);
-          quaternion.set(q.map((v) => v * s), k * 4);
-        }
-        gripper[k] = layout.gripper ? (actions[o + per - 1] as number) : NaN;
+        quaternion.set(rotation.decode(actions, o + 3), k * 4);
+        if (gripper) gripper[k] = actions[o + per - 1]!;
       }
       return { name, position, quaternion, gripper };
     });

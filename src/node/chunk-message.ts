@@ -1,4 +1,7 @@
-/** PolicyChunk (the model's output) <-> twinvla/msg/ActionChunk <-> one arm's act/ chunk. */
+/**
+ * PolicyChunk (the model's output) <-> twinvla/msg/ActionChunk <-> one arm's act/ chunk. An arm
+ * without a gripper is null in the code and an empty gripper list on the wire.
+ */
 import type { ArmChunk } from '../act/chunk.js';
 import type { Quat, Transform, Vec3 } from '../geometry.js';
 import type { ActionChunkMsg, ArmChunkMsg } from '../messages.js';
@@ -18,7 +21,7 @@ export function toActionChunk(chunk: PolicyChunk, stamp: number, frames: Readonl
         position: { x: a.position[k * 3]!, y: a.position[k * 3 + 1]!, z: a.position[k * 3 + 2]! },
         orientation: { x: a.quaternion[k * 4]!, y: a.quaternion[k * 4 + 1]!, z: a.quaternion[k * 4 + 2]!, w: a.quaternion[k * 4 + 3]! },
       })),
-      gripper: Float64Array.from(a.gripper.every(Number.isNaN) ? [] : a.gripper),
+      gripper: a.gripper === null ? new Float64Array(0) : Float64Array.from(a.gripper),
     })),
   };
 }
@@ -31,5 +34,5 @@ export function armChunkFrom(msg: ActionChunkMsg, arm: string): { chunk: ArmChun
     t: [p.position.x, p.position.y, p.position.z] as Vec3,
     q: [p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w] as Quat,
   }));
-  return { chunk: { stamp: stampToSec(msg.header.stamp), dt: msg.dt, poses, gripper: Array.from(a.gripper) }, frame: a.frame_id };
+  return { chunk: { stamp: stampToSec(msg.header.stamp), dt: msg.dt, poses, gripper: a.gripper.length === 0 ? null : Array.from(a.gripper) }, frame: a.frame_id };
 }

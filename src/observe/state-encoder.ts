@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import type { Transform } from '../geometry.js';
 import { armDim, type ArmLayout } from '../model/manifest.js';
-import { quaternionToRot6d } from '../model/rotation.js';
+import { rotationCodec } from '../model/rotation-codec.js';
 
 export interface ArmState {
   pose: Transform;
@@ -12,14 +12,14 @@ export interface ArmState {
 
 export function encodeState(arms: readonly string[], layout: ArmLayout, states: ReadonlyMap<string, ArmState>): Float32Array {
   const per = armDim(layout);
+  const rotation = rotationCodec(layout.rotation);
   const out = new Float32Array(arms.length * per);
   arms.forEach((name, a) => {
     const s = states.get(name);
     if (!s) throw new InputError(`state: no measured state for arm ${name}.`);
     const o = a * per;
     out.set(s.pose.t, o);
-    if (layout.rotation === 'rot6d') out.set(quaternionToRot6d(s.pose.q), o + 3);
-    else out.set(s.pose.q[3] < 0 ? s.pose.q.map((v) => -v) : s.pose.q, o + 3);
+    out.set(rotation.encode(s.pose.q), o + 3);
     if (layout.gripper) {
       if (s.gripper === null) throw new InputError(`state: the model needs a gripper value for arm ${name}, and none is configured.`);
       out[o + per - 1] = s.gripper;

@@ -35,7 +35,7 @@ describe('evaluation metrics, computed by hand', () => {
       { time: 0.5, pose: at(0.52), gripper: 0 },
       { time: 0.75, pose: at(0.78), gripper: 0 },
     ];
-    const chunk: ChunkRecord = { published: 0.2, stamp: 0, dt: 0.25, arms: new Map([['left', { poses: [at(0), at(0.255), at(0.5)], gripper: [] }]]) };
+    const chunk: ChunkRecord = { published: 0.2, stamp: 0, dt: 0.25, arms: new Map([['left', { poses: [at(0), at(0.255), at(0.5)], gripper: null }]]) };
     const m = armMetrics('left', g, executed, [chunk], 0.5);
     assert.deepEqual(m.executed.position_error_mm, { count: 3, mean: 20, median: 20, p95: 29 });
     assert.equal(m.executed.rotation_error_deg.mean, 0);

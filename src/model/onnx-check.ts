@@ -1,6 +1,7 @@
 /**
- * A loaded graph must be the one the manifest describes: same input and output names, and the
- * shapes the runtime will feed. A swapped or stale file is refused here with both sides named.
+ * A loaded ONNX session must be the one the manifest describes (its `graphs` entry; in the code,
+ * "graph" alone means the ROS graph of graph/): same input and output names, and the shapes the
+ * runtime will feed. A swapped or stale file is refused here with both sides named.
  */
 import type * as ort from 'onnxruntime-node';
 
@@ -9,7 +10,7 @@ import { ModelError } from '../errors.js';
 /** Per axis a size, or null for any size (a dynamic axis); a null shape: only presence is checked. */
 export type ExpectedShape = (number | null)[] | null;
 
-export function checkGraph(
+export function checkOnnxSession(
   session: ort.InferenceSession,
   path: string,
   manifestFile: string,
