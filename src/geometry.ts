@@ -60,6 +60,32 @@ export function lerpVec(a: Vec3, b: Vec3, s: number): Vec3 {
   return [lerp(a[0], b[0], s), lerp(a[1], b[1], s), lerp(a[2], b[2], s)];
 }
 
+/**
+ * q or -q, whichever lies in the hemisphere of `ref` (dot >= 0): the same rotation, written so that
+ * consecutive quaternions never flip sign. Every stage that emits a sequence of quaternions (decoded
+ * chunks, validated chunks, filtered and published targets) passes them through here.
+ */
+export function alignHemisphere(q: Quat, ref: Quat): Quat {
+  return q[0] * ref[0] + q[1] * ref[1] + q[2] * ref[2] + q[3] * ref[3] < 0 ? [-q[0], -q[1], -q[2], -q[3]] : q;
+}
+
+/** Rotation vector (axis * angle, radians) of a unit quaternion, taken with w >= 0 (angle <= pi). */
+export function quatLog(q: Quat): Vec3 {
+  const s = q[3] < 0 ? -1 : 1;
+  const x = q[0] * s, y = q[1] * s, z = q[2] * s, w = Math.min(1, q[3] * s);
+  const n = Math.hypot(x, y, z);
+  // angle / sin(angle / 2), with its limit 2 at angle 0.
+  const k = n < 1e-9 ? 2 : (2 * Math.atan2(n, w)) / n;
+  return [x * k, y * k, z * k];
+}
+
+/** The unit quaternion of a rotation vector (w >= 0 for angles up to pi). */
+export function quatExp(r: Vec3): Quat {
+  const angle = Math.hypot(r[0], r[1], r[2]);
+  const k = angle < 1e-9 ? 0.5 : Math.sin(angle / 2) / angle;
+  return [r[0] * k, r[1] * k, r[2] * k, Math.cos(angle / 2)];
+}
+
 /** Shortest-path spherical interpolation between unit quaternions. */
 export function slerp(a: Quat, b: Quat, s: number): Quat {
   let dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];

@@ -6,11 +6,14 @@ import type { Transform } from '../geometry.js';
 import type { ArmChunk } from './chunk.js';
 import type { ArmTarget, GripperInterpolation } from './interpolate.js';
 import { SafetyFilter, type Intervention, type SafetyLimits } from './safety.js';
+import type { Interpolation } from './spline.js';
 import { ChunkTimeline, type AddResult, type BlendMode } from './timeline.js';
 
 export interface ArmPipelineOptions {
   blend: BlendMode;
   gripperInterpolation: GripperInterpolation;
+  /** Between chunk steps; default linear. */
+  interpolation?: Interpolation;
   limits: SafetyLimits;
 }
 
@@ -23,9 +26,9 @@ export class ArmPipeline {
   readonly timeline: ChunkTimeline;
   readonly safety: SafetyFilter;
 
-  constructor(arm: string, { blend, gripperInterpolation, limits }: ArmPipelineOptions) {
+  constructor(arm: string, { blend, gripperInterpolation, interpolation = 'linear', limits }: ArmPipelineOptions) {
     this.arm = arm;
-    this.timeline = new ChunkTimeline(arm, blend, gripperInterpolation);
+    this.timeline = new ChunkTimeline(arm, blend, gripperInterpolation, interpolation);
     this.safety = new SafetyFilter(limits);
   }
 

@@ -1,9 +1,10 @@
 /**
  * One arm's chunk as the act/ modules use it: a timeline of poses and gripper values, step k due at
- * stamp + k * dt. Checked on entry: a chunk with any non-finite value never reaches a target.
+ * stamp + k * dt. Checked on entry: a chunk with any non-finite value never reaches a target; the
+ * quaternions are normalised and kept in one hemisphere from step to step.
  */
 import { InputError } from '../errors.js';
-import { quatNormalize, type Transform } from '../geometry.js';
+import { alignHemisphere, quatNormalize, type Transform } from '../geometry.js';
 
 export interface ArmChunk {
   /** Observation time of the snapshot the chunk was predicted from (seconds). */
@@ -22,10 +23,13 @@ export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
   if (c.gripper !== null && c.gripper.length !== c.poses.length) {
     throw new InputError(`${where}: ${c.poses.length} poses but ${c.gripper.length} gripper values.`);
   }
-  const poses = c.poses.map((p, k) => {
+  const poses: Transform[] = [];
+  c.poses.forEach((p, k) => {
     if (![...p.t, ...p.q].every(Number.isFinite)) throw new InputError(`${where}: step ${k} has a non-finite pose (${[...p.t, ...p.q].join(', ')}); the chunk is refused.`);
     if (Math.hypot(...p.q) < 1e-6) throw new InputError(`${where}: step ${k} has a zero quaternion; the chunk is refused.`);
-    return { t: p.t, q: quatNormalize(p.q) };
+    const q = quatNormalize(p.q);
+    const before = poses[k - 1];
+    poses.push({ t: p.t, q: before ? alignHemisphere(q, before.q) : q });
   });
   c.gripper?.forEach((g, k) => {
     if (!Number.isFinite(g)) throw new InputError(`${where}: step ${k} has gripper value ${g}; the chunk is refused.`);

@@ -1,6 +1,8 @@
-/** A chunk's trajectory at any time inside it: lerp for position, slerp for rotation, gripper held or lerped. */
-import { lerp, lerpVec, slerp, type Transform } from '../geometry.js';
+/** A chunk's trajectory at any time inside it: poses by the chosen interpolation (spline.ts), gripper held or lerped. */
+import { lerp, lerpVec, slerp } from '../geometry.js';
+import type { Transform } from '../geometry.js';
 import { chunkEnd, type ArmChunk } from './chunk.js';
+import { interpolatePoses, type Interpolation } from './spline.js';
 
 export type GripperInterpolation = 'hold' | 'lerp';
 
@@ -14,14 +16,12 @@ export function covers(c: ArmChunk, t: number): boolean {
   return t >= c.stamp - 1e-9 && t <= chunkEnd(c) + 1e-9;
 }
 
-export function sampleChunk(c: ArmChunk, t: number, gripper: GripperInterpolation): ArmTarget {
+export function sampleChunk(c: ArmChunk, t: number, gripper: GripperInterpolation, interpolation: Interpolation = 'linear'): ArmTarget {
   const last = c.poses.length - 1;
   const x = Math.min(Math.max((t - c.stamp) / c.dt, 0), last);
   const k = Math.min(Math.floor(x), last);
   const s = x - k;
-  const a = c.poses[k] as Transform;
-  const b = c.poses[Math.min(k + 1, last)] as Transform;
-  const pose = s === 0 ? a : { t: lerpVec(a.t, b.t, s), q: slerp(a.q, b.q, s) };
+  const pose = interpolatePoses(c.poses, x, interpolation);
   let g: number | null = null;
   if (c.gripper !== null) {
     const ga = c.gripper[k] as number, gb = c.gripper[Math.min(k + 1, last)] as number;

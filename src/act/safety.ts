@@ -2,9 +2,10 @@
  * The last gate before a target is published, per arm: finite values, inside the workspace box (in
  * the output frame), within the linear and angular speed limits from the previous target, gripper in
  * range. The first target after a start or a reset starts from the measured pose, which must itself be
- * inside the box. Every intervention is counted by kind; a refused target publishes nothing.
+ * inside the box. Every intervention is counted by kind; a refused target publishes nothing. The
+ * quaternion goes out in the hemisphere of the previous target's (or the measured pose's).
  */
-import { angleBetween, distance, lerpVec, slerp, type Transform, type Vec3 } from '../geometry.js';
+import { alignHemisphere, angleBetween, distance, lerpVec, slerp, type Transform, type Vec3 } from '../geometry.js';
 import type { ArmTarget } from './interpolate.js';
 
 export interface SafetyLimits {
@@ -105,7 +106,8 @@ export class SafetyFilter {
       t = lerpVec(prev.pose.t, t, d > 0 ? maxLinear / d : 0);
       interventions.push('linear_speed');
     }
-    let q = target.pose.q;
+    // In the previous target's hemisphere: a controller that differences quaternions sees no sign flip.
+    let q = alignHemisphere(target.pose.q, prev.pose.q);
     const maxAngle = L.maxAngularSpeed * step;
     const angle = angleBetween(prev.pose.q, q);
     if (angle > maxAngle) {

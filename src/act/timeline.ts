@@ -10,6 +10,7 @@
 import { InputError } from '../errors.js';
 import { chunkEnd, validateChunk, type ArmChunk } from './chunk.js';
 import { blendTargets, covers, sampleChunk, type ArmTarget, type GripperInterpolation } from './interpolate.js';
+import type { Interpolation } from './spline.js';
 
 export type BlendMode =
   | { kind: 'latest' }
@@ -41,21 +42,24 @@ export class ChunkTimeline {
   readonly arm: string;
   #blend: BlendMode;
   #gripper: GripperInterpolation;
+  #interpolation: Interpolation;
   #entries: Entry[] = [];
   droppedSteps = 0;
   staleChunks = 0;
   outOfOrderChunks = 0;
 
-  constructor(arm: string, blend: BlendMode, gripper: GripperInterpolation) {
+  constructor(arm: string, blend: BlendMode, gripper: GripperInterpolation, interpolation: Interpolation = 'linear') {
     this.arm = arm;
     this.#blend = blend;
     this.#gripper = gripper;
+    this.#interpolation = interpolation;
   }
 
-  /** A live change of blending or gripper interpolation, from the next sample on. */
-  configure(blend: BlendMode, gripper: GripperInterpolation): void {
+  /** A live change of blending or interpolation, from the next sample on. */
+  configure(blend: BlendMode, gripper: GripperInterpolation, interpolation: Interpolation = this.#interpolation): void {
     this.#blend = blend;
     this.#gripper = gripper;
+    this.#interpolation = interpolation;
   }
 
   /** Throws InputError (nothing stored) for a chunk with a non-finite value. */
@@ -96,19 +100,19 @@ export class ChunkTimeline {
     const newest = active[active.length - 1] as Entry;
     switch (this.#blend.kind) {
       case 'latest':
-        return sampleChunk(newest.chunk, t, this.#gripper);
+        return sampleChunk(newest.chunk, t, this.#gripper, this.#interpolation);
       case 'temporal_ensemble': {
         const m = this.#blend.coefficient;
-        return blendTargets(active.map((e, i) => ({ target: sampleChunk(e.chunk, t, this.#gripper), weight: Math.exp(-m * i) })));
+        return blendTargets(active.map((e, i) => ({ target: sampleChunk(e.chunk, t, this.#gripper, this.#interpolation), weight: Math.exp(-m * i) })));
       }
       case 'crossfade': {
-        const current = sampleChunk(newest.chunk, t, this.#gripper);
+        const current = sampleChunk(newest.chunk, t, this.#gripper, this.#interpolation);
         const previous = active.length > 1 ? (active[active.length - 2] as Entry) : null;
         const span = this.#blend.steps * newest.chunk.dt;
         const alpha = span > 0 ? (t - newest.arrival) / span : 1;
         if (!previous || alpha >= 1) return current;
         return blendTargets([
-          { target: sampleChunk(previous.chunk, t, this.#gripper), weight: 1 - alpha },
+          { target: sampleChunk(previous.chunk, t, this.#gripper, this.#interpolation), weight: 1 - alpha },
           { target: current, weight: alpha },
         ]);
       }

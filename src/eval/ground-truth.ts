@@ -96,6 +96,23 @@ export class GroundTruth {
     }
   }
 
+  /** The recorded targets with after < time <= upTo, in time order (none for TF ground truth). */
+  recordedTargets(arm: string, after: number, upTo: number): { time: number; pose: Transform }[] {
+    if (this.source(arm) !== 'recorded_targets') return [];
+    const series = this.#targets.get(arm) ?? [];
+    let lo = 0, hi = series.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((series[mid] as Timed<Transform>).time <= after) lo = mid + 1; else hi = mid;
+    }
+    const out: { time: number; pose: Transform }[] = [];
+    for (let i = lo; i < series.length && (series[i] as Timed<Transform>).time <= upTo; i++) {
+      const x = series[i] as Timed<Transform>;
+      out.push({ time: x.time, pose: x.value });
+    }
+    return out;
+  }
+
   /** The measured end-effector pose from TF at `t`, or null. */
   measured(arm: string, t: number): Transform | null {
     const a = this.#arms.find((x) => x.name === arm);

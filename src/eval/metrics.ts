@@ -1,13 +1,14 @@
 /**
  * The evaluation's numbers, per arm: position (mm) and rotation (degrees) error of the executed
- * targets and of every horizon step, gripper agreement, target smoothness (jerk), each beside the
- * same errors of a "hold the current pose" baseline. Streaming: each sample is scored as soon as
+ * targets and of every horizon step, gripper agreement, each beside the same errors of a "hold the
+ * current pose" baseline; and how the executed targets move beside the recorded ones (motion.ts). Streaming: each sample is scored as soon as
  * the ground truth at its time has been replayed, and only the scalar errors are kept (float32), so
  * memory grows by a few bytes per sample whatever the bag's length. Deterministic: no wall-clock
  * value enters, and numbers are rounded to fixed precision.
  */
-import { angleBetween, distance, type Transform } from '../geometry.js';
-import type { GroundTruth } from './ground-truth.js';
+import { angleBetween, distance, lerpVec, type Transform } from '../geometry.js';
+import { MAX_TRUTH_GAP, type GroundTruth } from './ground-truth.js';
+import { FlipCounter, MotionAccumulator, ratio, type MotionStats } from './motion.js';
 
 export interface Stat { count: number; mean: number | null; median: number | null; p95: number | null }
 
@@ -51,33 +52,6 @@ export class Samples {
   get values(): Float32Array { return this.#data.subarray(0, this.#n); }
 }
 
-/** RMS of the norm of the third derivative of positions, accumulated sample by sample (m/s^3). */
-export class JerkAccumulator {
-  readonly #last: { time: number; t: readonly number[] }[] = [];
-  #sum = 0;
-  #n = 0;
-  push(time: number, pose: Transform): void {
-    this.#last.push({ time, t: pose.t });
-    if (this.#last.length > 4) this.#last.shift();
-    if (this.#last.length < 4) return;
-    const [a, b, c, d] = this.#last as [{ time: number; t: readonly number[] }, { time: number; t: readonly number[] }, { time: number; t: readonly number[] }, { time: number; t: readonly number[] }];
-    const dt = (d.time - a.time) / 3;
-    if (!(dt > 0)) return;
-    for (let k = 0; k < 3; k++) {
-      const third = ((d.t[k] as number) - 3 * (c.t[k] as number) + 3 * (b.t[k] as number) - (a.t[k] as number)) / dt ** 3;
-      this.#sum += third * third;
-    }
-    this.#n++;
-  }
-  get rms(): number | null { return this.#n > 0 ? R(Math.sqrt(this.#sum / this.#n), 3) : null; }
-}
-
-export function jerkRms(samples: { time: number; pose: Transform }[]): number | null {
-  const j = new JerkAccumulator();
-  for (const s of samples) j.push(s.time, s.pose);
-  return j.rms;
-}
-
 /** Keeps at most `cap` points, evenly thinned (the stride doubles when full): for the report's plots. */
 export class Decimator<T> {
   readonly points: T[] = [];
@@ -102,12 +76,23 @@ export interface ArmMetrics {
     position_error_mm: Stat;
     rotation_error_deg: Stat;
     gripper_agreement: number | null;
-    jerk_rms_m_s3: number | null;
-    ground_truth_jerk_rms_m_s3: number | null;
+    motion: MotionComparison;
     hold_baseline: { position_error_mm: Stat; rotation_error_deg: Stat };
   };
   horizon: { step: number; position_error_mm: Stat; rotation_error_deg: Stat; hold_baseline_position_error_mm: Stat }[];
 }
+
+/** The executed and the recorded targets, both sampled at the recorded stamps while targets were executed. */
+export interface MotionComparison {
+  sampled_at: 'recorded_stamps';
+  executed: MotionStats & { quaternion_sign_flips: number };
+  recorded: MotionStats & { quaternion_sign_flips: number };
+  /** executed / recorded. */
+  ratio: { jerk_rms: number | null; acceleration_rms: number | null; peak_speed: number | null; max_step: number | null };
+}
+
+/** Executed targets further apart than this (no target published: no chunk, refused) break the comparison. */
+const MAX_TICK_GAP = 0.1;
 
 export interface PlotPoint { time: number; pose: Transform; truth: Transform | null; hold: Transform | null }
 
@@ -129,8 +114,11 @@ export class ArmAccumulator {
   readonly #holdPos = new Samples();
   readonly #holdRot = new Samples();
   readonly #steps: { pos: Samples; rot: Samples; hold: Samples }[] = [];
-  readonly #jerk = new JerkAccumulator();
-  readonly #truthJerk = new JerkAccumulator();
+  readonly #motion = { executed: new MotionAccumulator(), recorded: new MotionAccumulator() };
+  /** Sign flips of the published stream (every tick) and of the recorded targets compared. */
+  readonly #flips = { executed: new FlipCounter(), recorded: new FlipCounter() };
+  #prevScored: ExecutedTarget | null = null;
+  #lastRecorded = -Infinity;
   readonly plot = new Decimator<PlotPoint>();
   #agree = 0;
   #compared = 0;
@@ -143,7 +131,7 @@ export class ArmAccumulator {
 
   /** `holdStamp`: the observation stamp of the chunk being executed (the hold baseline's pose time). */
   addExecuted(target: ExecutedTarget, holdStamp: number | null): void {
-    this.#jerk.push(target.time, target.pose);
+    this.#flips.executed.push(target.pose.q);
     this.#pendingExecuted.push({ target, holdStamp });
   }
 
@@ -170,13 +158,48 @@ export class ArmAccumulator {
     const gt = this.#truth.pose(this.arm, e.time);
     const hold = holdStamp === null ? null : this.#truth.measured(this.arm, holdStamp);
     this.plot.push({ time: e.time, pose: e.pose, truth: gt, hold });
+    this.#sampleAtRecorded(e);
     if (!gt) return;
-    this.#truthJerk.push(e.time, gt);
     this.#pos.push(mm(e.pose, gt));
     this.#rot.push(deg(e.pose, gt));
     if (hold) { this.#holdPos.push(mm(hold, gt)); this.#holdRot.push(deg(hold, gt)); }
     const g = this.#truth.gripper(this.arm, e.time);
     if (g !== null && e.gripper !== null) { this.#compared++; if (g > this.#threshold === e.gripper > this.#threshold) this.#agree++; }
+  }
+
+  /** The executed trajectory (linear between ticks) at each recorded stamp since the previous tick. */
+  #sampleAtRecorded(e: ExecutedTarget): void {
+    const prev = this.#prevScored;
+    this.#prevScored = e;
+    const m = this.#motion;
+    if (!prev || e.time - prev.time > MAX_TICK_GAP) {
+      m.executed.break();
+      m.recorded.break();
+      return;
+    }
+    for (const r of this.#truth.recordedTargets(this.arm, prev.time, e.time)) {
+      if (r.time - this.#lastRecorded > MAX_TRUTH_GAP) { m.executed.break(); m.recorded.break(); }
+      this.#lastRecorded = r.time;
+      const s = e.time > prev.time ? (r.time - prev.time) / (e.time - prev.time) : 1;
+      m.executed.push(r.time, { t: lerpVec(prev.pose.t, e.pose.t, s), q: e.pose.q });
+      m.recorded.push(r.time, r.pose);
+      this.#flips.recorded.push(r.pose.q);
+    }
+  }
+
+  #motionComparison(): MotionComparison {
+    const executed = this.#motion.executed.stats, recorded = this.#motion.recorded.stats;
+    return {
+      sampled_at: 'recorded_stamps',
+      executed: { ...executed, quaternion_sign_flips: this.#flips.executed.flips },
+      recorded: { ...recorded, quaternion_sign_flips: this.#flips.recorded.flips },
+      ratio: {
+        jerk_rms: ratio(executed.jerk_rms_m_s3, recorded.jerk_rms_m_s3),
+        acceleration_rms: ratio(executed.acceleration_rms_m_s2, recorded.acceleration_rms_m_s2),
+        peak_speed: ratio(executed.peak_speed_m_s, recorded.peak_speed_m_s),
+        max_step: ratio(executed.max_step_mm, recorded.max_step_mm),
+      },
+    };
   }
 
   #scoreChunk(c: ChunkRecord): void {
@@ -202,8 +225,7 @@ export class ArmAccumulator {
         position_error_mm: stat(this.#pos.values),
         rotation_error_deg: stat(this.#rot.values),
         gripper_agreement: this.#compared > 0 ? R(this.#agree / this.#compared) : null,
-        jerk_rms_m_s3: this.#jerk.rms,
-        ground_truth_jerk_rms_m_s3: this.#truthJerk.rms,
+        motion: this.#motionComparison(),
         hold_baseline: { position_error_mm: stat(this.#holdPos.values), rotation_error_deg: stat(this.#holdRot.values) },
       },
       horizon: this.#steps.map((r, step) => ({

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { InputError } from '../errors.js';
+import { alignHemisphere, type Quat } from '../geometry.js';
 import { consoleLogger, type Logger } from '../log.js';
 import { checkOnnxSession, type ExpectedShape } from './onnx-check.js';
 import { readVerified } from './integrity.js';
@@ -39,7 +40,7 @@ export interface PolicyArmChunk {
   name: string;
   /** horizon x 3, metres. */
   position: Float64Array;
-  /** horizon x 4, (x, y, z, w), unit norm, w >= 0. */
+  /** horizon x 4, (x, y, z, w), unit norm; w >= 0 at step 0, then each step in the hemisphere of the one before. */
   quaternion: Float64Array;
   /** horizon values, in the model's gripper units; null when the action layout has no gripper. */
   gripper: Float64Array | null;
@@ -242,7 +243,10 @@ export class Policy {
       for (let k = 0; k < horizon; k++) {
         const o = k * this.#actionDim + a * per;
         position.set(actions.subarray(o, o + 3), k * 3);
-        quaternion.set(rotation.decode(actions, o + 3), k * 4);
+        let q = rotation.decode(actions, o + 3) as Quat;
+        // Near w = 0 the codec's w >= 0 convention would flip the sign between neighbouring steps.
+        if (k > 0) q = alignHemisphere(q, Array.from(quaternion.subarray((k - 1) * 4, k * 4)) as Quat);
+        quaternion.set(q, k * 4);
         if (gripper) gripper[k] = actions[o + per - 1]!;
       }
       return { name, position, quaternion, gripper };

@@ -51,7 +51,7 @@ export class ArmExecutor {
     const c = executorConfig(params, `parameters of ${graph.nodeName}`);
     this.#config = c;
     this.arm = c.arm;
-    this.pipeline = new ArmPipeline(this.arm, { blend: c.blend, gripperInterpolation: c.gripperInterpolation, limits: c.limits });
+    this.pipeline = new ArmPipeline(this.arm, { blend: c.blend, gripperInterpolation: c.gripperInterpolation, interpolation: c.interpolation, limits: c.limits });
     this.#frame = c.frame;
     this.#measured = new EndEffectorTracker(this.arm, c.measuredPose);
     this.#enabled = c.startEnabled;
@@ -90,7 +90,7 @@ export class ArmExecutor {
       this.#params = next;
       this.#config = config;
       this.pipeline.safety.setLimits(config.limits);
-      this.pipeline.timeline.configure(config.blend, config.gripperInterpolation);
+      this.pipeline.timeline.configure(config.blend, config.gripperInterpolation, config.interpolation);
       this.graph.logger.info(`${this.arm} executor: parameters changed: ${Object.keys(changes).join(', ')}`);
       return null;
     } catch (e) {

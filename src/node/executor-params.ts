@@ -2,6 +2,7 @@
 import { parseBlendMode, type BlendMode } from '../act/timeline.js';
 import type { GripperInterpolation } from '../act/interpolate.js';
 import type { SafetyLimits } from '../act/safety.js';
+import { INTERPOLATIONS, type Interpolation } from '../act/spline.js';
 import type { ParamSpec, ParamValues } from '../config/params.js';
 import { ParamReader } from '../config/reader.js';
 import type { GripperMapping } from '../gripper.js';
@@ -30,6 +31,7 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'blending.mode', type: 'string', default: 'temporal_ensemble', allowed: ['latest', 'temporal_ensemble', 'crossfade'], description: 'How overlapping chunks combine.' },
   { name: 'blending.coefficient', type: 'double', default: 0.01, min: 0, max: 10, description: 'temporal_ensemble: weight exp(-coefficient * i), i = 0 the oldest chunk.' },
   { name: 'blending.crossfade_steps', type: 'integer', default: 5, min: 1, max: 1000, description: 'crossfade: chunk steps over which the new chunk takes over.' },
+  { name: 'interpolation', type: 'string', default: 'minimum_jerk', allowed: INTERPOLATIONS, description: 'Poses between chunk steps: linear (lerp, slerp: a velocity jump at every step), cubic (Catmull-Rom: continuous velocity) or minimum_jerk (quintic: continuous acceleration).' },
   { name: 'gripper_interpolation', type: 'string', default: 'hold', allowed: GRIPPER_INTERPOLATIONS, description: 'Between chunk steps, hold the gripper value or interpolate it.' },
   { name: 'safety.workspace_min', type: 'double_array', default: [0.0, -0.6, 0.0], length: 3, unit: 'm', description: 'Lower corner of the workspace box in the output frame.' },
   { name: 'safety.workspace_max', type: 'double_array', default: [0.7, 0.6, 0.6], length: 3, unit: 'm', description: 'Upper corner of the workspace box in the output frame.' },
@@ -59,6 +61,7 @@ export interface ExecutorConfig {
   measuredPose: PoseSource;
   blend: BlendMode;
   gripperInterpolation: GripperInterpolation;
+  interpolation: Interpolation;
   limits: SafetyLimits;
   onNoChunk: (typeof ON_NO_CHUNK)[number];
   startEnabled: boolean;
@@ -80,6 +83,7 @@ export function executorConfig(values: ParamValues, source: string): ExecutorCon
     measuredPose,
     blend: parseBlendMode(r.string('blending.mode'), r.number('blending.coefficient'), r.number('blending.crossfade_steps'), 'parameter blending.mode'),
     gripperInterpolation: r.choice('gripper_interpolation', GRIPPER_INTERPOLATIONS),
+    interpolation: r.choice('interpolation', INTERPOLATIONS),
     limits: {
       workspaceMin: r.triple('safety.workspace_min'), workspaceMax: r.triple('safety.workspace_max'),
       maxLinearSpeed: r.number('safety.max_linear_speed'), maxAngularSpeed: r.number('safety.max_angular_speed'),

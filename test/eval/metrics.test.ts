@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 
 import { GroundTruth } from '../../src/eval/ground-truth.js';
-import { armMetrics, jerkRms, stat, type ChunkRecord } from '../../src/eval/metrics.js';
-import type { Quat, Transform } from '../../src/geometry.js';
+import { armMetrics, stat, type ChunkRecord } from '../../src/eval/metrics.js';
+import { FlipCounter, MotionAccumulator } from '../../src/eval/motion.js';
+import type { Quat, Transform, Vec3 } from '../../src/geometry.js';
 import { secToStamp } from '../../src/time.js';
 
 const Q: Quat = [0, 0, 0, 1];
@@ -46,11 +47,50 @@ describe('evaluation metrics, computed by hand', () => {
     assert.deepEqual(m.horizon.map((r) => r.hold_baseline_position_error_mm.mean), [100, 150, 400]);
   });
 
-  it('jerk (RMS of the norm of the jerk vector): zero for constant velocity, 6 m/s^3 for x = t^3', () => {
-    const line = [0, 1, 2, 3, 4].map((i) => ({ time: i * 0.1, pose: at(i * 0.1 * 2) }));
-    assert.equal(jerkRms(line), 0);
-    const cubic = [0, 1, 2, 3, 4, 5].map((i) => ({ time: i * 0.1, pose: at((i * 0.1) ** 3) }));
-    assert.ok(Math.abs(jerkRms(cubic)! - 6) < 1e-3);
+  it('motion: jerk, acceleration, peak speed and largest step by divided differences, on uneven spacing too', () => {
+    const line = new MotionAccumulator();
+    [0, 0.1, 0.15, 0.3, 0.4].forEach((t) => line.push(t, at(2 * t)));
+    assert.deepEqual(line.stats, { samples: 5, jerk_rms_m_s3: 0, acceleration_rms_m_s2: 0, peak_speed_m_s: 2, max_step_mm: 300 });
+    // x = t^3: jerk 6 everywhere; acceleration 6t at the mean of each triple's times.
+    const cubic = new MotionAccumulator();
+    [0, 0.1, 0.25, 0.3, 0.4].forEach((t) => cubic.push(t, at(t ** 3)));
+    assert.equal(cubic.stats.jerk_rms_m_s3, 6);
+    const acc = [[0, 0.1, 0.25], [0.1, 0.25, 0.3], [0.25, 0.3, 0.4]].map((w) => 2 * (w[0]! + w[1]! + w[2]!));
+    assert.equal(cubic.stats.acceleration_rms_m_s2, Number(Math.sqrt(acc.reduce((a, v) => a + v * v, 0) / 3).toFixed(4)));
+    // A break restarts the differences: no jerk across it.
+    const broken = new MotionAccumulator();
+    [0, 0.1, 0.2].forEach((t) => broken.push(t, at(t ** 3)));
+    broken.break();
+    [5, 5.1].forEach((t) => broken.push(t, at(0)));
+    assert.equal(broken.stats.jerk_rms_m_s3, null);
+    assert.equal(broken.stats.samples, 5);
+  });
+
+  it('counts quaternion sign flips between consecutive targets', () => {
+    const f = new FlipCounter();
+    for (const q of [[0, 0, 0, 1], [0, 0, 0.1, 0.99], [0, 0, -0.1, -0.99], [0, 0, -0.1, -0.99], [0, 0, 0.2, 0.98]] as Quat[]) f.push(q);
+    assert.equal(f.flips, 2);
+  });
+
+  it('compares executed and recorded motion like for like, both sampled at the recorded stamps', () => {
+    const g = truth();
+    // Executed every 0.05 s along x = t (the recorded motion), but 20 mm ahead from t = 0.5 on: one
+    // 20 mm step between the recorded stamps 0.25 and 0.5, none after; one sign flip (same rotation).
+    const executed = Array.from({ length: 21 }, (_, i) => {
+      const t = i * 0.05;
+      return { time: t, pose: { t: [t + (t >= 0.5 ? 0.02 : 0), 0, 0] as Vec3, q: (i === 10 ? [0, 0, 0, -1] : Q) as Quat }, gripper: 0 };
+    });
+    const m = armMetrics('left', g, executed, [], 0.5).executed.motion;
+    assert.equal(m.sampled_at, 'recorded_stamps');
+    // Recorded stamps 0.25, 0.5, 0.75, 1.0 (0 has no tick before it): steps of 250 mm.
+    assert.deepEqual(m.recorded, { samples: 4, jerk_rms_m_s3: 0, acceleration_rms_m_s2: 0, peak_speed_m_s: 1, max_step_mm: 250, quaternion_sign_flips: 0 });
+    assert.equal(m.executed.samples, 4);
+    assert.equal(m.executed.max_step_mm, 270);
+    assert.equal(m.executed.peak_speed_m_s, 1.08);
+    assert.equal(m.executed.quaternion_sign_flips, 2);
+    assert.equal(m.ratio.max_step, 1.08);
+    assert.equal(m.ratio.peak_speed, 1.08);
+    assert.equal(m.ratio.jerk_rms, null);
   });
 
   it('falls back to TF when the bag has no recorded targets', () => {

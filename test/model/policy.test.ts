@@ -27,7 +27,7 @@ for (const dir of [TWINVLA_TINY, TWINBRAINVLA_TINY]) {
       assert.equal(report.errors.length, 12);
     });
 
-    it('gives per-arm chunks with unit quaternions (w >= 0) and the manifest step time', async () => {
+    it('gives per-arm chunks with unit quaternions (w >= 0 at step 0, no sign flip between steps) and the manifest step time', async () => {
       const m = policy.manifest;
       const chunk = await policy.predict(policy.neutralObservation(), { seed: 3 });
       assert.equal(chunk.dt, m.action.dt);
@@ -38,7 +38,11 @@ for (const dir of [TWINVLA_TINY, TWINBRAINVLA_TINY]) {
         for (let k = 0; k < m.action.horizon; k++) {
           const q = arm.quaternion.subarray(k * 4, k * 4 + 4);
           assert.ok(Math.abs(Math.hypot(...q) - 1) < 1e-9);
-          assert.ok((q[3] as number) >= 0);
+          if (k === 0) assert.ok((q[3] as number) >= 0);
+          else {
+            const p = arm.quaternion.subarray((k - 1) * 4, k * 4);
+            assert.ok(q.reduce((acc, v, i) => acc + v * (p[i] as number), 0) >= 0, `step ${k} flips sign`);
+          }
         }
       }
     });
