@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { sampleChunk } from '../../src/act/interpolate.js';
 import { SafetyFilter } from '../../src/act/safety.js';
+import { parseInterpolation } from '../../src/act/spline.js';
 import { angleBetween, distance, type Quat, type Vec3 } from '../../src/geometry.js';
 import { armChunkFrom } from '../../src/node/chunk-message.js';
 import { stampToSec } from '../../src/time.js';
@@ -33,7 +34,7 @@ describe('nodes over the replay graph', function () {
     }
   });
 
-  it('targets equal the newest chunk interpolated at the tick, through the same safety filter', async () => {
+  it('targets equal the newest chunk interpolated at the tick (the executor\'s interpolation), through the same safety filter', async () => {
     const s = await Scene.create(0.05, { start_enabled: true });
     await s.bus.run(sceneMessages(10, 11.5));
     let compared = 0;
@@ -44,7 +45,7 @@ describe('nodes over the replay graph', function () {
         const arrived = s.chunks.filter((c) => c.seq < seq);
         const { chunk } = armChunkFrom(arrived[arrived.length - 1]!.msg, arm)!;
         assert.ok(time <= chunk.stamp + (chunk.poses.length - 1) * chunk.dt, 'a target without a covering chunk');
-        const r = safety.filter(sampleChunk(chunk, time, 'hold'), time, measured);
+        const r = safety.filter(sampleChunk(chunk, time, 'hold', parseInterpolation(s.left.params['interpolation'] as string, 'interpolation')), time, measured);
         assert.ok(r.ok);
         assert.ok(distance(r.target.pose.t, pos(msg)) < 1e-9, `${arm} at ${time}`);
         assert.ok(angleBetween(r.target.pose.q, quat(msg)) < 1e-6);
