@@ -51,7 +51,6 @@ describe('twinvla eval', function () {
       assert.ok(topics.includes(t), `replay.mcap lacks ${t}`);
     }
     await out.close();
-    assert.ok(r.simulatedSeconds / r.wallSeconds > 1, 'slower than real time');
   });
 
   it('names the missing topic and the file when the bag lacks a required input', async () => {
