@@ -25,6 +25,7 @@ const COMMON: Record<string, string> = {
   'geometry_msgs/msg/Transform': 'Vector3 translation\nQuaternion rotation',
   'geometry_msgs/msg/TransformStamped': 'std_msgs/Header header\nstring child_frame_id\nTransform transform',
   'tf2_msgs/msg/TFMessage': 'geometry_msgs/TransformStamped[] transforms',
+  'nav_msgs/msg/Path': 'std_msgs/Header header\ngeometry_msgs/PoseStamped[] poses',
   'diagnostic_msgs/msg/KeyValue': 'string key\nstring value',
   'diagnostic_msgs/msg/DiagnosticStatus':
     'byte OK=0\nbyte WARN=1\nbyte ERROR=2\nbyte STALE=3\nbyte level\nstring name\nstring message\nstring hardware_id\nKeyValue[] values',

@@ -1,10 +1,12 @@
 /**
  * MCAP written the way `ros2 bag record` writes it (profile "ros2"): one ros2msg schema per type, cdr
- * channels carrying offered_qos_profiles, chunked and indexed so that Foxglove and `ros2 bag play`
- * open it directly.
+ * channels carrying offered_qos_profiles, chunked, zstd-compressed (rosbag2's default storage preset
+ * for MCAP, and what Foxglove reads natively) and indexed, so that Foxglove and `ros2 bag play` open it
+ * directly.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { McapWriter } from '@mcap/core';
+import * as zstd from '@foxglove/wasm-zstd';
 
 import { BagError } from '../errors.js';
 import { secToNs } from './bag.js';
@@ -39,6 +41,15 @@ export function offeredQos(kind: 'reliable' | 'sensor_data' | 'transient_local')
   ].join('\n');
 }
 
+export type ChunkCompression = 'zstd' | 'none';
+
+export interface Ros2McapWriterOptions {
+  /** Chunk compression; default zstd. Raw images compress 5-20x; 'none' only for tests of readers. */
+  compression?: ChunkCompression;
+  /** zstd level (1 fast .. 19 small); default 3, zstd's own default. */
+  level?: number;
+}
+
 export class Ros2McapWriter {
   readonly path: string;
   readonly #file: FileWritable;
@@ -47,14 +58,18 @@ export class Ros2McapWriter {
   readonly #schemas = new Map<string, number>();
   #sequence = 0;
 
-  private constructor(path: string) {
+  private constructor(path: string, { compression = 'zstd', level = 3 }: Ros2McapWriterOptions) {
     this.path = path;
     this.#file = new FileWritable(path);
-    this.#writer = new McapWriter({ writable: this.#file, useChunks: true, chunkSize: 1 << 20, useStatistics: true, useSummaryOffsets: true });
+    const compressChunk = compression === 'zstd'
+      ? (data: Uint8Array) => ({ compression: 'zstd', compressedData: zstd.compress(data, level) })
+      : undefined;
+    this.#writer = new McapWriter({ writable: this.#file, useChunks: true, chunkSize: 1 << 20, useStatistics: true, useSummaryOffsets: true, ...(compressChunk ? { compressChunk } : {}) });
   }
 
-  static async create(path: string): Promise<Ros2McapWriter> {
-    const w = new Ros2McapWriter(path);
+  static async create(path: string, options: Ros2McapWriterOptions = {}): Promise<Ros2McapWriter> {
+    if (options.compression !== 'none') await zstd.isLoaded;
+    const w = new Ros2McapWriter(path, options);
     await w.#writer.start({ profile: 'ros2', library: 'twinvla' });
     return w;
   }

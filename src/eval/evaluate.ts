@@ -7,7 +7,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { openBag } from '../bag/open-bag.js';
-import { Ros2McapWriter } from '../bag/mcap-writer.js';
 import { decodedMessages, type DecodedMessage } from '../bag/decoded-messages.js';
 import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
@@ -30,6 +29,7 @@ import { GroundTruth } from './ground-truth.js';
 import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
 import { Progress } from './progress.js';
 import { renderReport, type ArmSeries } from './report.js';
+import { ReplayRecorder } from './replay-recorder.js';
 
 export interface EvalOptions {
   bag: string;
@@ -121,9 +121,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const t1 = loops === 1 ? windowEnd : t0 + (loops - 1) * loopPeriod({ start: t0, end: windowEnd }) + (windowEnd - t0);
   mkdirSync(o.out, { recursive: true });
   const files = { metrics: join(o.out, 'metrics.json'), report: join(o.out, 'report.html'), replay: join(o.out, 'replay.mcap') };
-  const writer = await Ros2McapWriter.create(files.replay);
-  let writing: Promise<void> = Promise.resolve();
-  const write = (f: () => Promise<void>): void => { writing = writing.then(f); };
+  const recorder = await ReplayRecorder.create(files.replay);
 
   const logger = new MemoryLogger();
   const bus = new ReplayBus({ latency: o.latency, logLevel: 'silent' });
@@ -157,7 +155,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     accumulators.get(arm)?.addExecuted({ time: p.time, pose: { t: [x.x, x.y, x.z], q: [q.x, q.y, q.z, q.w] }, gripper }, latestChunkStamp);
   };
   bus.taps.push((topic, type, time, msg) => {
-    write(() => writer.write(topic, type, time, msg));
+    recorder.published(topic, type, time, msg);
     if (type === 'twinvla/msg/ActionChunk') {
       const m = msg as ActionChunkMsg;
       const record: ChunkRecord = { published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: null }])) };
@@ -203,7 +201,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       truth.observe(m.topic, m.type, m.time, m.message);
       if (schemaText(m.type)) {
         const qos = m.topic === '/tf_static' ? 'transient_local' : m.type.startsWith('sensor_msgs') ? 'sensor_data' : 'reliable';
-        write(() => writer.writeRaw(m.topic, m.type, m.time, m.data, qos));
+        recorder.input(m.topic, m.type, m.time, m.data, qos);
       } else {
         skippedTypes++;
       }
@@ -215,8 +213,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   progress?.update(t1);
   progress?.finish();
   const wallSeconds = (performance.now() - wallStart) / 1e3;
-  await writing;
-  await writer.close();
+  await recorder.close();
   await bag.close();
   const modelName = policy.policy?.manifest.name ?? policy.config.model;
   await policy.shutdown();

@@ -8,9 +8,13 @@ import type { ActionChunkMsg, ArmChunkMsg } from '../messages.js';
 import type { PolicyChunk } from '../model/policy.js';
 import { secToStamp, stampToSec } from '../time.js';
 
-export function toActionChunk(chunk: PolicyChunk, stamp: number, frames: ReadonlyMap<string, string>): ActionChunkMsg {
+/**
+ * `frameId`: the header's frame, the frame all arms' frames hang from (each arm's poses are in its own
+ * frame_id); by default the first arm's frame when the caller knows no common one.
+ */
+export function toActionChunk(chunk: PolicyChunk, stamp: number, frames: ReadonlyMap<string, string>, frameId?: string): ActionChunkMsg {
   return {
-    header: { stamp: secToStamp(stamp), frame_id: '' },
+    header: { stamp: secToStamp(stamp), frame_id: frameId ?? frames.get(chunk.arms[0]?.name ?? '') ?? '' },
     model: chunk.model,
     dt: chunk.dt,
     horizon: chunk.horizon,

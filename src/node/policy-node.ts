@@ -205,7 +205,8 @@ export class PolicyNode {
       this.latency.push(now - start);
       this.onInference?.(now - start);
       this.#lastAges = snap.ages;
-      (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames));
+      const root = assembler.tf.commonAncestor([...this.#frames.values()]) ?? undefined;
+      (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames, root));
       this.#chunks++;
       this.#lastChunkTime = now;
       published = true;

@@ -94,6 +94,21 @@ export class TfBuffer {
     return chain;
   }
 
+  /**
+   * The nearest frame that every one of `frames` hangs from (itself when they are all one frame), or
+   * null when the tree does not join them (yet): where a viewer can place things given in all of them.
+   */
+  commonAncestor(frames: readonly string[]): string | null {
+    if (frames.length === 0) return null;
+    try {
+      const chains = frames.map((f) => this.#chain(f));
+      const others = chains.slice(1).map((c) => new Set(c));
+      return (chains[0] as string[]).find((f) => others.every((c) => c.has(f))) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   #edgeAt(child: string, time: number, query: string): Transform {
     const e = this.#edges.get(child) as Edge;
     if (e.isStatic) return (e.samples[0] as Sample).tf;
