@@ -94,9 +94,10 @@ async function evalCommand(args: string[]): Promise<number> {
 async function runEval(options: EvalOptions): Promise<number> {
   const { evaluate } = await import('./eval/evaluate.js');
   const { summaryTable } = await import('./eval/summary.js');
+  const { formatWarnings } = await import('./eval/warnings.js');
   const r = await evaluate(options);
   process.stdout.write(`${summaryTable(r)}\n`);
-  if (r.warnings.length > 0) process.stderr.write(`${r.warnings.length} warning(s) from the nodes; the first: ${r.warnings[0]}\n`);
+  if (r.warnings.length > 0) process.stderr.write(`\n${formatWarnings(r.warnings, Math.min(process.stderr.columns ?? 80, 80))}\n`);
   return 0;
 }
 
@@ -109,7 +110,7 @@ async function demo(): Promise<number> {
   const { PACKAGE_ROOT } = await import('./paths.js');
   const { join } = await import('node:path');
   const bag = join(PACKAGE_ROOT, 'demo', 'heldout.mcap');
-  process.stdout.write('twinvla demo: held-out episodes of the synthetic bimanual task (demo/heldout.mcap) through models/twinvla-demo\n\n');
+  process.stdout.write('twinvla demo: the held-out episodes of the synthetic bimanual task\n(demo/heldout.mcap) through models/twinvla-demo\n\n');
   return runEval({
     bag, model: join(PACKAGE_ROOT, 'models', 'twinvla-demo'), params: join(PACKAGE_ROOT, 'params', 'demo.yaml'),
     out: join('out', 'demo', 'eval'), latency: 0.05, seed: 0, progress: true,

@@ -61,8 +61,9 @@ describe('twinvla eval command', function () {
     const bag = await ensureDemoBag(join(dir, 'demo.mcap'));
     const r = spawnSync('node', [BIN, 'eval', '--bag', bag, '--model', 'models/twinvla-tiny', '--params', 'test/fixtures/loops.yaml', '--out', join(dir, 'out'), '--latency', '40', '--end', '3'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /model twinvla-tiny, bag .*demo\.mcap, latency 40 ms, seed 0/);
-    assert.match(r.stdout, /\nleft {3}recorded_targets {2}[\d.]+ \/ [\d.]+ \/ [\d.]+ {3}/);
+    assert.match(r.stdout, /^twinvla-tiny on .*demo\.mcap\nlatency 40 ms, seed 0; replayed 3\.0 s in /);
+    assert.match(r.stdout, /\nleft arm, against the recorded targets\n {2}position error, mm {15} *[\d.]+ +[\d.]+ +[\d.]+ {2}[\d.]+x hold\n/);
+    assert.match(r.stdout, /\nright arm, against the recorded targets\n/);
     assert.match(r.stderr, /replay 100%: 3\.0 of 3\.0 s/);
   });
 });

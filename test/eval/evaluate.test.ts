@@ -68,6 +68,6 @@ describe('twinvla eval', function () {
     const bar: string[] = [];
     const tty = new Progress(0, 10, { tty: true, write: (s) => bar.push(s) });
     tty.update(10);
-    assert.match(bar[0]!, /^\r\[#{30}\] 100% {2}10\.0\/10\.0 s {2}[\d.]+x real time {2}ETA/);
+    assert.match(bar[0]!, /^\r\[#+\] 100% {2}10\.0\/10\.0 s {2}[\d.]+x real time {2}ETA/);
   });
 });
