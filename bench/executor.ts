@@ -7,7 +7,9 @@ import { cpus } from 'node:os';
 
 import { ArmExecutor } from '../src/node/arm-executor.js';
 import { PolicyNode } from '../src/node/policy-node.js';
-import { secToStamp } from '../src/time.js';
+import { nsToStamp, secondsToNs } from '../src/time.js';
+
+const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
 import { fmt, quantile } from './stats.js';
 import { WallBus } from './wall-graph.js';
 

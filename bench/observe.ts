@@ -17,7 +17,9 @@ import sharp from 'sharp';
 import type { CompressedImage, Image, TFMessage } from '../src/messages.js';
 import { loadManifest } from '../src/model/manifest.js';
 import { ObservationAssembler, type ObserveConfig } from '../src/observe/observation-assembler.js';
-import { secToStamp } from '../src/time.js';
+import { nsToStamp, secondsToNs } from '../src/time.js';
+
+const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
 import { fmt, median, quantile } from './stats.js';
 
 function cameraFrame(): Uint8Array {
@@ -101,9 +103,9 @@ export async function benchObserve(root: string, iterations: number): Promise<st
     for (let i = 0; i < 20 + iterations; i++) {
       const t0 = performance.now();
       arrive();
-      await a.snapshot(t); // waits for the three decodes: the arrival cost of one frame set
+      await a.snapshot(secondsToNs(t)); // waits for the three decodes: the arrival cost of one frame set
       const t1 = performance.now();
-      await a.snapshot(t); // the frames are ready: the critical path of an inference
+      await a.snapshot(secondsToNs(t)); // the frames are ready: the critical path of an inference
       const t2 = performance.now();
       if (i >= 20) { arrival.push(t1 - t0 - (t2 - t1)); snapshot.push(t2 - t1); }
     }

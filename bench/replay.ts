@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { ensureDemoBag, DEMO_SECONDS } from '../src/eval/demo-bag.js';
 import { evaluate } from '../src/eval/evaluate.js';
+import { secondsBetween } from '../src/time.js';
 import { fmt } from './stats.js';
 
 export async function benchReplay(root: string, simulatedSeconds: number): Promise<string[]> {
@@ -16,14 +17,15 @@ export async function benchReplay(root: string, simulatedSeconds: number): Promi
   const bag = await ensureDemoBag(join(root, 'out', 'demo', 'demo.mcap'));
   const loops = Math.ceil(simulatedSeconds / DEMO_SECONDS);
   const marks: { sim: number; rss: number; wall: number }[] = [];
-  let first = -1;
+  let first: bigint | null = null;
   const wall0 = performance.now();
   const r = await evaluate({
     bag, model: join(root, 'models', 'twinvla-tiny'), params: join(root, 'test', 'fixtures', 'loops.yaml'), out: dir, latency: 0.05, seed: 0, loops,
     onProgress: (t) => {
-      if (first < 0) first = t;
-      const quarter = Math.floor(((t - first) / (loops * DEMO_SECONDS)) * 4);
-      if (quarter > marks.length - 1 && quarter < 4) marks.push({ sim: t - first, rss: process.memoryUsage().rss, wall: (performance.now() - wall0) / 1e3 });
+      first ??= t;
+      const sim = secondsBetween(t, first);
+      const quarter = Math.floor((sim / (loops * DEMO_SECONDS)) * 4);
+      if (quarter > marks.length - 1 && quarter < 4) marks.push({ sim, rss: process.memoryUsage().rss, wall: (performance.now() - wall0) / 1e3 });
     },
   });
   marks.push({ sim: r.simulatedSeconds, rss: process.memoryUsage().rss, wall: (performance.now() - wall0) / 1e3 });

@@ -5,6 +5,7 @@
 import { MemoryLogger } from '../src/log.js';
 import { resolveParams, type ParamSpec } from '../src/config/params.js';
 import { resolveTopic, type Graph, type Publisher, type Timer } from '../src/graph/port.js';
+import { secondsToNs } from '../src/time.js';
 
 export class WallBus {
   readonly #listeners = new Map<string, ((m: unknown) => void)[]>();
@@ -47,7 +48,7 @@ export class WallBus {
     return {
       nodeName,
       logger: new MemoryLogger(),
-      now: () => bus.now(),
+      now: () => secondsToNs(bus.now()),
       subscribe(topic, _type, _qos, callback) {
         const full = resolveTopic(topic, nodeName);
         bus.#listeners.set(full, [...(bus.#listeners.get(full) ?? []), callback as (m: unknown) => void]);

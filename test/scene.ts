@@ -7,14 +7,17 @@ import { join } from 'node:path';
 
 import type { CompressedImage, Image, JointState, TFMessage, TransformStamped } from '../src/messages.js';
 import type { ObserveConfig } from '../src/observe/observation-assembler.js';
-import { secToStamp } from '../src/time.js';
+import { nsToStamp, secondsToNs } from '../src/time.js';
 import { ROOT } from './helpers.js';
 
 const IMAGES = join(ROOT, 'test', 'fixtures', 'images');
 export const RGB8 = new Uint8Array(readFileSync(join(IMAGES, 'rgb8.bin')));
 export const JPEG = new Uint8Array(readFileSync(join(IMAGES, 'jpeg.bin')));
 
-export const header = (t: number, frame = ''): Image['header'] => ({ stamp: secToStamp(t), frame_id: frame });
+/** Seconds (as the tests script them) to nanoseconds. */
+export const ns = (t: number): bigint => secondsToNs(t);
+
+export const header = (t: number, frame = ''): Image['header'] => ({ stamp: nsToStamp(secondsToNs(t)), frame_id: frame });
 
 export function rawImage(t: number, data = RGB8): Image {
   return { header: header(t, 'cam'), width: 96, height: 72, encoding: 'rgb8', is_bigendian: 0, step: 96 * 3, data };

@@ -32,11 +32,11 @@ export class ArmPipeline {
     this.safety = new SafetyFilter(limits);
   }
 
-  addChunk(chunk: ArmChunk, now: number): AddResult {
+  addChunk(chunk: ArmChunk, now: bigint): AddResult {
     return this.timeline.add(chunk, now);
   }
 
-  tick(now: number, measured: Transform | null): TickResult {
+  tick(now: bigint, measured: Transform | null): TickResult {
     const target = this.timeline.sample(now);
     if (!target) return { kind: 'none', reason: 'no_chunk' };
     const r = this.safety.filter(target, now, measured);

@@ -5,10 +5,12 @@
  */
 import { InputError } from '../errors.js';
 import { alignHemisphere, quatNormalize, type Transform } from '../geometry.js';
+import { secondsToNs } from '../time.js';
 
 export interface ArmChunk {
-  /** Observation time of the snapshot the chunk was predicted from (seconds). */
-  stamp: number;
+  /** Observation time of the snapshot the chunk was predicted from (nanoseconds). */
+  stamp: bigint;
+  /** Seconds between steps (as the message carries it); steps fall on whole nanoseconds, see stepNs. */
   dt: number;
   poses: Transform[];
   /** One per pose, model units; null for an arm without a gripper. */
@@ -17,8 +19,7 @@ export interface ArmChunk {
 
 export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
   const where = `action chunk for arm ${arm}`;
-  if (!Number.isFinite(c.stamp)) throw new InputError(`${where}: stamp ${c.stamp} is not finite.`);
-  if (!(c.dt > 0) || !Number.isFinite(c.dt)) throw new InputError(`${where}: dt ${c.dt} must be a positive number of seconds.`);
+  if (!(c.dt >= 1e-9) || !Number.isFinite(c.dt)) throw new InputError(`${where}: dt ${c.dt} must be a positive number of seconds (at least 1 ns).`);
   if (c.poses.length === 0) throw new InputError(`${where}: no steps.`);
   if (c.gripper !== null && c.gripper.length !== c.poses.length) {
     throw new InputError(`${where}: ${c.poses.length} poses but ${c.gripper.length} gripper values.`);
@@ -37,6 +38,16 @@ export function validateChunk(c: ArmChunk, arm: string): ArmChunk {
   return { ...c, poses };
 }
 
-export function chunkEnd(c: ArmChunk): number {
-  return c.stamp + (c.poses.length - 1) * c.dt;
+/** The step period in whole nanoseconds: step k is due at stamp + k * stepNs. */
+export function stepNs(c: ArmChunk): bigint {
+  return secondsToNs(c.dt);
+}
+
+/** When step k is due, nanoseconds. */
+export function stepTime(c: ArmChunk, k: number): bigint {
+  return c.stamp + BigInt(k) * stepNs(c);
+}
+
+export function chunkEnd(c: ArmChunk): bigint {
+  return stepTime(c, c.poses.length - 1);
 }

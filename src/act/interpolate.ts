@@ -1,7 +1,7 @@
 /** A chunk's trajectory at any time inside it: poses by the chosen interpolation (spline.ts), gripper held or lerped. */
 import { lerp, lerpVec, slerp } from '../geometry.js';
 import type { Transform } from '../geometry.js';
-import { chunkEnd, type ArmChunk } from './chunk.js';
+import { chunkEnd, stepNs, type ArmChunk } from './chunk.js';
 import { interpolatePoses, type Interpolation } from './spline.js';
 
 export type GripperInterpolation = 'hold' | 'lerp';
@@ -12,13 +12,14 @@ export interface ArmTarget {
   gripper: number | null;
 }
 
-export function covers(c: ArmChunk, t: number): boolean {
-  return t >= c.stamp - 1e-9 && t <= chunkEnd(c) + 1e-9;
+export function covers(c: ArmChunk, t: bigint): boolean {
+  return t >= c.stamp && t <= chunkEnd(c);
 }
 
-export function sampleChunk(c: ArmChunk, t: number, gripper: GripperInterpolation, interpolation: Interpolation = 'linear'): ArmTarget {
+export function sampleChunk(c: ArmChunk, t: bigint, gripper: GripperInterpolation, interpolation: Interpolation = 'linear'): ArmTarget {
   const last = c.poses.length - 1;
-  const x = Math.min(Math.max((t - c.stamp) / c.dt, 0), last);
+  // The offset into the chunk is exact (integer nanoseconds); only the step fraction is a float.
+  const x = Math.min(Math.max(Number(t - c.stamp) / Number(stepNs(c)), 0), last);
   const k = Math.min(Math.floor(x), last);
   const s = x - k;
   const pose = interpolatePoses(c.poses, x, interpolation);

@@ -6,6 +6,7 @@
  * quaternion goes out in the hemisphere of the previous target's (or the measured pose's).
  */
 import { alignHemisphere, angleBetween, distance, lerpVec, slerp, type Transform, type Vec3 } from '../geometry.js';
+import { secondsBetween, secondsToNs } from '../time.js';
 import type { ArmTarget } from './interpolate.js';
 
 export interface SafetyLimits {
@@ -35,7 +36,7 @@ export type SafetyResult = { ok: true; target: ArmTarget; interventions: Interve
 export class SafetyFilter {
   #limits: SafetyLimits;
   readonly counts = new Map<Intervention, number>();
-  #previous: { pose: Transform; time: number } | null = null;
+  #previous: { pose: Transform; time: bigint } | null = null;
 
   constructor(limits: SafetyLimits) {
     this.#limits = limits;
@@ -65,7 +66,7 @@ export class SafetyFilter {
   }
 
   /** The previous target was published again at `now` (holding): the next step is measured from then. */
-  held(now: number): void {
+  held(now: bigint): void {
     if (this.#previous) this.#previous = { pose: this.#previous.pose, time: now };
   }
 
@@ -73,7 +74,7 @@ export class SafetyFilter {
     return this.#previous?.pose ?? null;
   }
 
-  filter(target: ArmTarget, now: number, measured: Transform | null): SafetyResult {
+  filter(target: ArmTarget, now: bigint, measured: Transform | null): SafetyResult {
     const L = this.#limits;
     const values = [...target.pose.t, ...target.pose.q, ...(target.gripper === null ? [] : [target.gripper])];
     if (!values.every(Number.isFinite)) {
@@ -90,10 +91,10 @@ export class SafetyFilter {
         this.#count('measured_outside_workspace');
         return { ok: false, reason: 'measured_outside_workspace' };
       }
-      prev = { pose: measured, time: now - L.maxStepInterval };
+      prev = { pose: measured, time: now - secondsToNs(L.maxStepInterval) };
     }
     const interventions: Intervention[] = [];
-    const step = Math.min(Math.max(now - prev.time, 0), L.maxStepInterval);
+    const step = Math.min(Math.max(secondsBetween(now, prev.time), 0), L.maxStepInterval);
 
     // Into the box first; the step limit then moves along a segment between two points of the
     // (convex) box, so the result stays inside it.

@@ -8,7 +8,7 @@
  *    starting when it arrives.
  */
 import { InputError } from '../errors.js';
-import { chunkEnd, validateChunk, type ArmChunk } from './chunk.js';
+import { chunkEnd, stepNs, validateChunk, type ArmChunk } from './chunk.js';
 import { blendTargets, covers, sampleChunk, type ArmTarget, type GripperInterpolation } from './interpolate.js';
 import type { Interpolation } from './spline.js';
 
@@ -28,7 +28,8 @@ export function parseBlendMode(kind: string, coefficient: number, steps: number,
 
 interface Entry {
   chunk: ArmChunk;
-  arrival: number;
+  /** Nanoseconds. */
+  arrival: bigint;
 }
 
 export interface AddResult {
@@ -63,14 +64,17 @@ export class ChunkTimeline {
   }
 
   /** Throws InputError (nothing stored) for a chunk with a non-finite value. */
-  add(raw: ArmChunk, now: number): AddResult {
+  add(raw: ArmChunk, now: bigint): AddResult {
     const chunk = validateChunk(raw, this.arm);
     const newest = this.#entries[this.#entries.length - 1];
     if (newest && chunk.stamp < newest.chunk.stamp) {
       this.outOfOrderChunks++;
       return { accepted: false, dropped: 0, reason: 'out_of_order' };
     }
-    const late = Math.min(chunk.poses.length, Math.max(0, Math.ceil((now - chunk.stamp) / chunk.dt - 1e-9)));
+    // Steps due before now, counted in whole nanoseconds: ceil((now - stamp) / step).
+    const step = stepNs(chunk);
+    const elapsed = now - chunk.stamp;
+    const late = elapsed <= 0n ? 0 : Math.min(chunk.poses.length, Number((elapsed + step - 1n) / step));
     this.droppedSteps += late;
     if (chunkEnd(chunk) < now) {
       this.staleChunks++;
@@ -81,7 +85,7 @@ export class ChunkTimeline {
     return { accepted: true, dropped: late };
   }
 
-  #prune(now: number): void {
+  #prune(now: bigint): void {
     // Keep what covers now or later; crossfade also needs the chunk before the newest.
     const keepFrom = this.#blend.kind === 'crossfade' ? this.#entries.length - 2 : 0;
     this.#entries = this.#entries.filter((e, i) => chunkEnd(e.chunk) >= now || i >= keepFrom);
@@ -89,13 +93,13 @@ export class ChunkTimeline {
   }
 
   /** Whether any chunk reaches `t`. */
-  covers(t: number): boolean {
-    return this.#entries.some((e) => t >= e.arrival - 1e-9 && covers(e.chunk, t));
+  covers(t: bigint): boolean {
+    return this.#entries.some((e) => t >= e.arrival && covers(e.chunk, t));
   }
 
   /** The blended target at `t`, or null when no chunk covers it. */
-  sample(t: number): ArmTarget | null {
-    const active = this.#entries.filter((e) => t >= e.arrival - 1e-9 && covers(e.chunk, t));
+  sample(t: bigint): ArmTarget | null {
+    const active = this.#entries.filter((e) => t >= e.arrival && covers(e.chunk, t));
     if (active.length === 0) return null;
     const newest = active[active.length - 1] as Entry;
     switch (this.#blend.kind) {
@@ -108,8 +112,8 @@ export class ChunkTimeline {
       case 'crossfade': {
         const current = sampleChunk(newest.chunk, t, this.#gripper, this.#interpolation);
         const previous = active.length > 1 ? (active[active.length - 2] as Entry) : null;
-        const span = this.#blend.steps * newest.chunk.dt;
-        const alpha = span > 0 ? (t - newest.arrival) / span : 1;
+        const span = this.#blend.steps * Number(stepNs(newest.chunk));
+        const alpha = span > 0 ? Number(t - newest.arrival) / span : 1;
         if (!previous || alpha >= 1) return current;
         return blendTargets([
           { target: sampleChunk(previous.chunk, t, this.#gripper, this.#interpolation), weight: 1 - alpha },

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import initSqlJs from 'sql.js';
 
 import { BagError } from '../errors.js';
-import { nsToSec, secToNs, type Bag, type BagMessage, type BagTopic } from './bag.js';
+import type { Bag, BagMessage, BagTopic } from './bag.js';
 
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sql: Promise<SqlJs> | null = null;
@@ -43,28 +43,30 @@ export async function openDb3(path: string): Promise<Bag> {
       if ((encoding === 'ros2msg' || encoding === 'ros2idl') && text) definitions.set(type, { encoding, text });
     }
   }
-  const [first, last] = (rows('SELECT min(timestamp), max(timestamp) FROM messages')[0] ?? [0, 0]) as [number, number];
+  // Timestamps are int64 nanoseconds; sql.js would hand them over as doubles (rounded to ~0.25 us at
+  // epoch scale), so they are read as text and parsed exactly.
+  const [first, last] = (rows('SELECT CAST(min(timestamp) AS TEXT), CAST(max(timestamp) AS TEXT) FROM messages')[0] ?? [null, null]) as [string | null, string | null];
   return {
     path,
     topics,
-    start: nsToSec(BigInt(first ?? 0)),
-    end: nsToSec(BigInt(last ?? 0)),
+    start: BigInt(first ?? 0),
+    end: BigInt(last ?? 0),
     schema: (topic) => definitions.get(topics.find((t) => t.name === topic)?.type ?? '') ?? null,
     close: async () => { db.close(); },
     async *messages({ topics: only, start, end } = {}) {
       const ids = only ? topicRows.filter(([, name]) => only.includes(name)).map(([id]) => id) : null;
       const where = [
         ids ? `topic_id IN (${ids.join(',') || '-1'})` : '',
-        start !== undefined ? `timestamp >= ${secToNs(start)}` : '',
-        end !== undefined ? `timestamp <= ${secToNs(end)}` : '',
+        start !== undefined ? `timestamp >= ${start}` : '',
+        end !== undefined ? `timestamp <= ${end}` : '',
       ].filter(Boolean);
-      const stmt = db.prepare(`SELECT topic_id, timestamp, data FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp, id`);
+      const stmt = db.prepare(`SELECT topic_id, CAST(timestamp AS TEXT), data FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp, id`);
       try {
         while (stmt.step()) {
-          const [topicId, timestamp, data] = stmt.get() as [number, number, Uint8Array];
+          const [topicId, timestamp, data] = stmt.get() as [number, string, Uint8Array];
           const t = byId.get(topicId);
           if (!t) throw new BagError(`${path}: a message refers to topic id ${topicId}, which the topics table does not have; the bag is corrupt.`);
-          yield { topic: t.name, type: t.type, time: nsToSec(BigInt(timestamp)), data } satisfies BagMessage;
+          yield { topic: t.name, type: t.type, time: BigInt(timestamp), data } satisfies BagMessage;
         }
       } finally {
         stmt.free();

@@ -4,7 +4,7 @@
  * the file, topic and reason.
  */
 import { fullName } from './definitions.js';
-import type { Bag } from './bag.js';
+import type { Bag, BagReadOptions } from './bag.js';
 import { CdrCodec } from './codec.js';
 
 /** One decoded message, with its CDR bytes as stored (copied verbatim into output bags). */
@@ -12,13 +12,13 @@ export interface DecodedMessage {
   topic: string;
   /** Full type name, `pkg/msg/Name`. */
   type: string;
-  /** Log time, seconds. */
-  time: number;
+  /** Log time, nanoseconds. */
+  time: bigint;
   message: unknown;
   data: Uint8Array;
 }
 
-export async function* decodedMessages(bag: Bag, options: { topics?: readonly string[]; start?: number; end?: number } = {}): AsyncIterable<DecodedMessage> {
+export async function* decodedMessages(bag: Bag, options: BagReadOptions = {}): AsyncIterable<DecodedMessage> {
   const codecs = new Map<string, CdrCodec>();
   for await (const m of bag.messages(options)) {
     let codec = codecs.get(m.topic);

@@ -8,7 +8,7 @@ import { McapIndexedReader, McapStreamReader, type DecompressHandlers, type Mcap
 import { loadDecompressHandlers } from '@mcap/support';
 
 import { BagError } from '../errors.js';
-import { nsToSec, secToNs, type Bag, type BagMessage, type BagTopic } from './bag.js';
+import type { Bag, BagMessage, BagTopic } from './bag.js';
 
 let handlers: Promise<DecompressHandlers> | null = null;
 export function decompressHandlers(): Promise<DecompressHandlers> {
@@ -63,20 +63,20 @@ function indexedBag(path: string, reader: McapIndexedReader, handle: FileHandle)
   return {
     path,
     topics,
-    start: stats ? nsToSec(stats.messageStartTime) : 0,
-    end: stats ? nsToSec(stats.messageEndTime) : 0,
+    start: stats?.messageStartTime ?? 0n,
+    end: stats?.messageEndTime ?? 0n,
     schema: (topic) => schemaOf(reader.schemasById.get(byTopic.get(topic)?.schemaId ?? -1)),
     close: () => handle.close(),
     async *messages({ topics: only, start, end } = {}) {
       try {
         for await (const m of reader.readMessages({
           ...(only ? { topics: only } : {}),
-          ...(start !== undefined ? { startTime: secToNs(start) } : {}),
-          ...(end !== undefined ? { endTime: secToNs(end) } : {}),
+          ...(start !== undefined ? { startTime: start } : {}),
+          ...(end !== undefined ? { endTime: end } : {}),
           validateCrcs: true,
         })) {
           const c = reader.channelsById.get(m.channelId) as Channel;
-          yield { topic: c.topic, type: reader.schemasById.get(c.schemaId)?.name ?? '', time: nsToSec(m.logTime), data: m.data } satisfies BagMessage;
+          yield { topic: c.topic, type: reader.schemasById.get(c.schemaId)?.name ?? '', time: m.logTime, data: m.data } satisfies BagMessage;
         }
       } catch (e) {
         throw new BagError(`${path}: cannot read the MCAP data (${why(e)}); the file is corrupt (a damaged chunk or index). Try \`mcap recover\` and replay the recovered file.`);
@@ -104,7 +104,7 @@ async function streamedBag(path: string, decompress: DecompressHandlers): Promis
         else if (r.type === 'Message') {
           const c = channels.get(r.channelId);
           if (!c) throw new Error(`message on unknown channel ${r.channelId}`);
-          messages.push({ topic: c.topic, type: schemas.get(c.schemaId)?.name ?? '', time: nsToSec(r.logTime), data: r.data });
+          messages.push({ topic: c.topic, type: schemas.get(c.schemaId)?.name ?? '', time: r.logTime, data: r.data });
         }
       }
     }
@@ -116,7 +116,7 @@ async function streamedBag(path: string, decompress: DecompressHandlers): Promis
   if (!reader.done()) {
     throw new BagError(`${path}: the MCAP file is truncated (it ends inside a record, ${reader.bytesRemaining()} bytes unread, and has no footer); the recording was cut short. \`mcap recover\` keeps the complete messages.`);
   }
-  messages.sort((a, b) => a.time - b.time);
+  messages.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   const topicCounts = new Map<string, BagTopic>();
   for (const c of channels.values()) topicCounts.set(c.topic, { name: c.topic, type: schemas.get(c.schemaId)?.name ?? '', count: 0 });
   for (const m of messages) (topicCounts.get(m.topic) as BagTopic).count++;
@@ -124,8 +124,8 @@ async function streamedBag(path: string, decompress: DecompressHandlers): Promis
   return {
     path,
     topics: [...topicCounts.values()],
-    start: messages[0]?.time ?? 0,
-    end: messages[messages.length - 1]?.time ?? 0,
+    start: messages[0]?.time ?? 0n,
+    end: messages[messages.length - 1]?.time ?? 0n,
     schema: (topic) => schemaOf(schemas.get(byTopic.get(topic)?.schemaId ?? -1)),
     close: async () => undefined,
     async *messages({ topics: only, start, end } = {}) {

@@ -9,7 +9,6 @@ import { McapWriter } from '@mcap/core';
 import * as zstd from '@foxglove/wasm-zstd';
 
 import { BagError } from '../errors.js';
-import { secToNs } from './bag.js';
 import { CdrCodec } from './codec.js';
 import { schemaText } from './definitions.js';
 
@@ -91,13 +90,13 @@ export class Ros2McapWriter {
   }
 
   /** Writes an already-encoded CDR message (inputs copied from another bag). */
-  async writeRaw(topic: string, type: string, time: number, data: Uint8Array, qos: 'reliable' | 'sensor_data' | 'transient_local' = 'reliable'): Promise<void> {
+  /** `time`: log time, nanoseconds. */
+  async writeRaw(topic: string, type: string, time: bigint, data: Uint8Array, qos: 'reliable' | 'sensor_data' | 'transient_local' = 'reliable'): Promise<void> {
     const { id } = await this.#channel(topic, type, qos);
-    const t = secToNs(time);
-    await this.#writer.addMessage({ channelId: id, sequence: this.#sequence++, logTime: t, publishTime: t, data });
+    await this.#writer.addMessage({ channelId: id, sequence: this.#sequence++, logTime: time, publishTime: time, data });
   }
 
-  async write(topic: string, type: string, time: number, msg: unknown, qos: 'reliable' | 'sensor_data' | 'transient_local' = 'reliable'): Promise<void> {
+  async write(topic: string, type: string, time: bigint, msg: unknown, qos: 'reliable' | 'sensor_data' | 'transient_local' = 'reliable'): Promise<void> {
     const { codec } = await this.#channel(topic, type, qos);
     await this.writeRaw(topic, type, time, codec.encode(msg), qos);
   }

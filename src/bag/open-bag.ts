@@ -1,6 +1,6 @@
 /**
  * A bag by path: an .mcap file, a .db3 file, or a bag directory with its metadata.yaml (the storage
- * and files `ros2 bag record` wrote; several files are replayed as one).
+ * and files `ros2 bag record` wrote; several files are merged by log time).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { BagError } from '../errors.js';
 import type { Bag, BagMessage } from './bag.js';
 import { openDb3 } from './db3-reader.js';
 import { openMcap } from './mcap-reader.js';
+import { maxTime, minTime } from '../time.js';
 
 async function openFile(path: string): Promise<Bag> {
   const ext = extname(path).toLowerCase();
@@ -18,8 +19,16 @@ async function openFile(path: string): Promise<Bag> {
   throw new BagError(`${path}: not a bag file; expected an .mcap or .db3 file, or a bag directory with metadata.yaml.`);
 }
 
-function concat(path: string, parts: Bag[]): Bag {
+/**
+ * The files of one bag directory as one bag. `ros2 bag record` splits by size or duration, but a
+ * recording can also hold files written side by side (several storage plugins, or `--max-cache-size`
+ * flushes), so the files' messages are merged by log time rather than replayed file after file.
+ */
+function merged(path: string, parts: Bag[]): Bag {
   if (parts.length === 1) return parts[0] as Bag;
+  // An empty file (a split that caught nothing) has no first or last time.
+  const timed = parts.filter((p) => p.topics.some((t) => t.count > 0));
+  const spans = timed.length > 0 ? timed : parts;
   return {
     path,
     topics: parts.flatMap((p) => p.topics).reduce<Bag['topics']>((acc, t) => {
@@ -27,14 +36,33 @@ function concat(path: string, parts: Bag[]): Bag {
       if (found) found.count += t.count; else acc.push({ ...t });
       return acc;
     }, []),
-    start: Math.min(...parts.map((p) => p.start)),
-    end: Math.max(...parts.map((p) => p.end)),
+    start: spans.map((p) => p.start).reduce(minTime),
+    end: spans.map((p) => p.end).reduce(maxTime),
     schema: (topic) => parts.map((p) => p.schema(topic)).find((s) => s !== null) ?? null,
     close: async () => { await Promise.all(parts.map((p) => p.close())); },
-    async *messages(options) {
-      for (const p of parts) yield* p.messages(options) as AsyncIterable<BagMessage>;
-    },
+    messages: (options) => mergeByTime(parts.map((p) => p.messages(options))),
   };
+}
+
+/** A k-way merge of time-ordered streams; ties keep the files' order (the first file first). */
+async function* mergeByTime(streams: AsyncIterable<BagMessage>[]): AsyncIterable<BagMessage> {
+  const its = streams.map((s) => s[Symbol.asyncIterator]());
+  const heads: (BagMessage | null)[] = await Promise.all(its.map(async (it) => (await it.next()).value ?? null));
+  try {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h && (best < 0 || h.time < (heads[best] as BagMessage).time)) best = i;
+      }
+      if (best < 0) return;
+      yield heads[best] as BagMessage;
+      const next = await (its[best] as AsyncIterator<BagMessage>).next();
+      heads[best] = next.done ? null : next.value;
+    }
+  } finally {
+    await Promise.all(its.map((it) => it.return?.()));
+  }
 }
 
 export async function openBag(path: string): Promise<Bag> {
@@ -56,5 +84,5 @@ export async function openBag(path: string): Promise<Bag> {
     if (!existsSync(p)) throw new BagError(`${meta}: lists ${f}, which is not in ${path}.`);
     parts.push(await openFile(p));
   }
-  return concat(path, parts);
+  return merged(path, parts);
 }

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 
 import { quatNormalize, quatMultiply, type Quat, type Vec3 } from '../geometry.js';
 import { Ros2McapWriter } from '../bag/mcap-writer.js';
-import { secToStamp } from '../time.js';
+import { nsToStamp, secondsToNs } from '../time.js';
 
 export const DEMO_START = 1_700_000_000;
 export const DEMO_SECONDS = 12;
@@ -43,23 +43,24 @@ function frame(t: number, cam: number): Uint8Array {
   return out;
 }
 
-const header = (t: number, frameId = ''): { stamp: { sec: number; nanosec: number }; frame_id: string } => ({ stamp: secToStamp(t), frame_id: frameId });
+const header = (t: bigint, frameId = ''): { stamp: { sec: number; nanosec: number }; frame_id: string } => ({ stamp: nsToStamp(t), frame_id: frameId });
 
 /** Writes the demo bag to `path` (through a temporary file, so a half-written bag is never used). */
 export async function writeDemoBag(path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.partial`;
   const w = await Ros2McapWriter.create(tmp);
-  const tf = (t: number, parent: string, child: string, p: Vec3, q: Quat): unknown => ({
+  const tf = (t: bigint, parent: string, child: string, p: Vec3, q: Quat): unknown => ({
     header: header(t, parent), child_frame_id: child,
     transform: { translation: { x: p[0], y: p[1], z: p[2] }, rotation: { x: q[0], y: q[1], z: q[2], w: q[3] } },
   });
-  await w.write('/tf_static', 'tf2_msgs/msg/TFMessage', DEMO_START, {
-    transforms: [tf(DEMO_START, 'world', 'left_base_link', [0, 0.3, 0], [0, 0, 0, 1]), tf(DEMO_START, 'world', 'right_base_link', [0, -0.3, 0], [0, 0, 0, 1])],
+  const start = secondsToNs(DEMO_START);
+  await w.write('/tf_static', 'tf2_msgs/msg/TFMessage', start, {
+    transforms: [tf(start, 'world', 'left_base_link', [0, 0.3, 0], [0, 0, 0, 1]), tf(start, 'world', 'right_base_link', [0, -0.3, 0], [0, 0, 0, 1])],
   }, 'transient_local');
   for (let i = 0; i * 0.02 <= DEMO_SECONDS + 1e-9; i++) {
     const rel = Math.round(i * 0.02 * 1e6) / 1e6;
-    const t = DEMO_START + rel;
+    const t = start + secondsToNs(rel);
     const L = armPose('left', rel), R = armPose('right', rel);
     await w.write('/tf', 'tf2_msgs/msg/TFMessage', t, { transforms: [tf(t, 'left_base_link', 'left_ee_link', L.p, L.q), tf(t, 'right_base_link', 'right_ee_link', R.p, R.q)] });
     await w.write('/joint_states', 'sensor_msgs/msg/JointState', t, {

@@ -12,7 +12,7 @@ import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
 import { BagError } from '../errors.js';
 import { resolveTopic } from '../graph/port.js';
-import { ReplayBus, type LatencyModel } from '../graph/replay.js';
+import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
 import { MemoryLogger } from '../log.js';
 import type { ActionChunkMsg, Float64, PoseStamped } from '../messages.js';
 import { ArmExecutor } from '../node/arm-executor.js';
@@ -23,7 +23,7 @@ import { paramsFromFile, resolveParams } from '../config/params.js';
 import { keyed, ParamReader } from '../config/reader.js';
 import { PolicyNode } from '../node/policy-node.js';
 import { POLICY_PARAMS, policyConfig } from '../node/policy-params.js';
-import { stampToSec } from '../time.js';
+import { nsToSeconds, secondsBetween, secondsToNs, stampToNs } from '../time.js';
 import { EVAL_PARAMS, evalConfig } from './eval-params.js';
 import { GroundTruth } from './ground-truth.js';
 import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
@@ -45,8 +45,8 @@ export interface EvalOptions {
   progress?: boolean;
   /** Replay the window this many times back to back (soak tests); default 1. */
   loops?: number;
-  /** Called with the simulated time after each message. */
-  onProgress?: (time: number) => void;
+  /** Called with the simulated time (nanoseconds) after each message. */
+  onProgress?: (time: bigint) => void;
 }
 
 export interface Metrics {
@@ -73,6 +73,7 @@ export interface EvalResult {
 
 /** Ground truth kept behind the replay: enough for any chunk's horizon and any inference latency. */
 const HISTORY_SECONDS = 30;
+const HISTORY_NS = secondsToNs(HISTORY_SECONDS);
 
 function nodeParams(file: string | undefined, node: string): Record<string, unknown> {
   return file ? paramsFromFile(file, node) : {};
@@ -115,16 +116,19 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     throw new BagError(`${o.bag}: the bag has no ${missing.join(', ')}, which the policy needs (parameters: ${source}). It has: ${bag.topics.map((t) => `${t.name} (${t.type})`).join(', ')}. Set the topic parameters in a params file and pass it with --params.`);
   }
 
-  const t0 = bag.start + (o.start ?? 0);
-  const windowEnd = o.end !== undefined ? bag.start + o.end : bag.end;
+  // The window in whole nanoseconds: its edges are exact, so the messages on them stay in.
+  const t0 = bag.start + secondsToNs(o.start ?? 0);
+  const windowEnd = o.end !== undefined ? bag.start + secondsToNs(o.end) : bag.end;
   const loops = Math.max(1, Math.floor(o.loops ?? 1));
-  const t1 = loops === 1 ? windowEnd : t0 + (loops - 1) * loopPeriod({ start: t0, end: windowEnd }) + (windowEnd - t0);
+  const t1 = loops === 1 ? windowEnd : t0 + BigInt(loops - 1) * loopPeriod({ start: t0, end: windowEnd }) + (windowEnd - t0);
   mkdirSync(o.out, { recursive: true });
   const files = { metrics: join(o.out, 'metrics.json'), report: join(o.out, 'report.html'), replay: join(o.out, 'replay.mcap') };
   const recorder = await ReplayRecorder.create(files.replay);
 
   const logger = new MemoryLogger();
-  const bus = new ReplayBus({ latency: o.latency, logLevel: 'silent' });
+  // The clock starts at the window's start: the policy node's first attempt (at activation) happens
+  // there, whatever the epoch.
+  const bus = new ReplayBus({ latency: o.latency, logLevel: 'silent', startTime: t0 });
   const truth = new GroundTruth(ARMS.map((a) => {
     const { targetTopic, gripperTopic } = keyed(evalCfg.groundTruth, a, 'ground_truth');
     return {
@@ -140,13 +144,13 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const threshold = evalCfg.gripperThreshold;
   const accumulators = new Map<string, ArmAccumulator>(ARMS.map((a) => [a, new ArmAccumulator(a, truth, threshold)]));
   let chunkCount = 0;
-  let latestChunkStamp: number | null = null;
+  let latestChunkStamp: bigint | null = null;
   const observationToChunk = new Samples();
   const executorTopic = (a: string, topic: (c: ExecutorConfig) => string): [string, string] => [resolveTopic(topic(keyed(execConfigs, a, 'executor')), `/${executorNodeName(a)}`), a];
   const targetTopics = new Map(ARMS.map((a) => executorTopic(a, (c) => c.targetTopic)));
   const gripperTopics = new Map(ARMS.map((a) => executorTopic(a, (c) => c.gripperTopic)));
   // The executor publishes the pose, then the gripper, in one tick: the pair is completed here.
-  const pendingPose = new Map<string, { time: number; pose: PoseStamped["pose"] }>();
+  const pendingPose = new Map<string, { time: bigint; pose: PoseStamped["pose"] }>();
   const flush = (arm: string, gripper: number | null): void => {
     const p = pendingPose.get(arm);
     if (!p) return;
@@ -158,10 +162,10 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     recorder.published(topic, type, time, msg);
     if (type === 'twinvla/msg/ActionChunk') {
       const m = msg as ActionChunkMsg;
-      const record: ChunkRecord = { published: time, stamp: stampToSec(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: null }])) };
+      const record: ChunkRecord = { published: time, stamp: stampToNs(m.header.stamp), dt: m.dt, arms: new Map(ARMS.map((a) => [a, armChunkFrom(m, a)?.chunk ?? { poses: [], gripper: null }])) };
       chunkCount++;
       latestChunkStamp = record.stamp;
-      observationToChunk.push((record.published - record.stamp) * 1e3);
+      observationToChunk.push(secondsBetween(record.published, record.stamp) * 1e3);
       for (const acc of accumulators.values()) acc.addChunk(record);
     }
     const arm = targetTopics.get(topic);
@@ -172,12 +176,12 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     const gArm = gripperTopics.get(topic);
     if (gArm && pendingPose.get(gArm)?.time === time) flush(gArm, (msg as Float64).data);
   });
-  let lastPrune = -Infinity;
-  const onTime = (t: number): void => {
+  let lastPrune: bigint | null = null;
+  const onTime = (t: bigint): void => {
     for (const arm of ARMS) flush(arm, null);
     for (const acc of accumulators.values()) acc.advance(t);
-    if (t - lastPrune > 1) {
-      truth.prune(t - HISTORY_SECONDS);
+    if (lastPrune === null || t - lastPrune > 1_000_000_000n) {
+      truth.prune(t - HISTORY_NS);
       lastPrune = t;
     }
   };
@@ -187,16 +191,23 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   policy.onInference = (latency) => inferenceLatency.push(latency * 1e3);
   for (const arm of ARMS) ArmExecutor.create(bus.node(executorNodeName(arm), { parameters: execParams.get(arm), parameterSource: source, logger }));
 
-  const progress = o.progress ? new Progress(t0, t1) : null;
+  const progress = o.progress ? new Progress(0, nsToSeconds(t1 - t0)) : null;
   let skippedTypes = 0;
-  // Latched static transforms recorded before the window still hold inside it.
+  const instructionTopic = resolveTopic(policyValues['instruction_topic'] as string, '/twinvla_policy');
+  // Latched state recorded before the window still holds inside it: every static transform, and
+  // the last instruction. Delivered at the window's start; messages at t0 itself come in the window.
   async function* windowed(): AsyncIterable<DecodedMessage> {
     if (t0 > bag.start) {
-      for await (const m of decodedMessages(bag, { topics: ['/tf_static'], end: t0 })) yield { ...m, time: t0 };
+      let instruction: DecodedMessage | null = null;
+      for await (const m of decodedMessages(bag, { topics: ['/tf_static', instructionTopic], end: t0 - 1n })) {
+        if (m.topic === '/tf_static') yield { ...m, time: t0 };
+        else instruction = m;
+      }
+      if (instruction) yield { ...instruction, time: t0 };
     }
     yield* loops === 1 ? decodedMessages(bag, { start: t0, end: t1 }) : loopedMessages(bag, loops, { start: t0, end: windowEnd });
   }
-  async function* inputs(): AsyncIterable<{ topic: string; type: string; time: number; message: unknown }> {
+  async function* inputs(): AsyncIterable<ReplayMessage> {
     for await (const m of windowed()) {
       truth.observe(m.topic, m.type, m.time, m.message);
       if (schemaText(m.type)) {
@@ -209,8 +220,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     }
   }
   const wallStart = performance.now();
-  await bus.run(inputs(), { onProgress: (t) => { progress?.update(t); onTime(t); o.onProgress?.(t); }, drain: 0 });
-  progress?.update(t1);
+  await bus.run(inputs(), { onProgress: (t) => { progress?.update(secondsBetween(t, t0)); onTime(t); o.onProgress?.(t); }, drain: 0 });
+  progress?.update(nsToSeconds(t1 - t0));
   progress?.finish();
   const wallSeconds = (performance.now() - wallStart) / 1e3;
   await recorder.close();
@@ -231,7 +242,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     model: modelName,
     seed: o.seed,
     latency: o.latency === 'measured' ? 'measured' : `${Number((o.latency * 1e3).toFixed(3))} ms`,
-    window_s: { start: Number((t0 - bag.start).toFixed(6)), end: Number((t1 - bag.start).toFixed(6)) },
+    window_s: { start: Number(secondsBetween(t0, bag.start).toFixed(6)), end: Number(secondsBetween(t1, bag.start).toFixed(6)) },
     chunks: chunkCount,
     refused_snapshots: Object.fromEntries([...policy.refused].sort()),
     inference_latency_ms: stat(inferenceLatency.values),
@@ -243,5 +254,5 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   writeFileSync(files.report, renderReport(`twinvla evaluation: ${metrics.model} on ${o.bag}`, summary, report));
   const warnings = logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'));
   if (skippedTypes > 0) warnings.push(`warn: ${skippedTypes} message(s) of types without a bundled definition were replayed but not copied into replay.mcap`);
-  return { metrics, wallSeconds, simulatedSeconds: t1 - t0, warnings, files };
+  return { metrics, wallSeconds, simulatedSeconds: secondsBetween(t1, t0), warnings, files };
 }

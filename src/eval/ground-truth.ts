@@ -7,9 +7,10 @@ import { lerpVec, slerp, type Transform } from '../geometry.js';
 import type { Float64, JointState, PoseStamped, TFMessage } from '../messages.js';
 import { gripperToModel, type GripperMapping } from '../gripper.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
-import { stampToSec } from '../time.js';
+import { secondsToNs, stampToNs } from '../time.js';
 
-interface Timed<T> { time: number; value: T }
+/** time: nanoseconds. */
+interface Timed<T> { time: bigint; value: T }
 
 export interface ArmTruthConfig {
   name: string;
@@ -25,8 +26,9 @@ export interface ArmTruthConfig {
  * episodes): there is no ground truth inside it.
  */
 export const MAX_TRUTH_GAP = 0.25;
+const MAX_TRUTH_GAP_NS = secondsToNs(MAX_TRUTH_GAP);
 
-function bracket<T>(series: Timed<T>[], t: number): [Timed<T>, Timed<T>, number] | null {
+function bracket<T>(series: Timed<T>[], t: bigint): [Timed<T>, Timed<T>, number] | null {
   if (series.length === 0 || t < (series[0] as Timed<T>).time || t > (series[series.length - 1] as Timed<T>).time) return null;
   let lo = 0, hi = series.length - 1;
   while (hi - lo > 1) {
@@ -34,8 +36,8 @@ function bracket<T>(series: Timed<T>[], t: number): [Timed<T>, Timed<T>, number]
     if ((series[mid] as Timed<T>).time <= t) lo = mid; else hi = mid;
   }
   const a = series[lo] as Timed<T>, b = series[hi] as Timed<T>;
-  if (b.time - a.time > MAX_TRUTH_GAP) return null;
-  return [a, b, b.time > a.time ? (t - a.time) / (b.time - a.time) : 0];
+  if (b.time - a.time > MAX_TRUTH_GAP_NS) return null;
+  return [a, b, b.time > a.time ? Number(t - a.time) / Number(b.time - a.time) : 0];
 }
 
 export class GroundTruth {
@@ -55,13 +57,13 @@ export class GroundTruth {
   }
 
   /** Every replayed message passes here. Malformed ones are skipped (the nodes report them). */
-  observe(topic: string, type: string, time: number, msg: unknown): void {
+  observe(topic: string, type: string, time: bigint, msg: unknown): void {
     try {
       if (type === 'tf2_msgs/msg/TFMessage') this.tf.add(msg as TFMessage, topic === '/tf_static', topic);
       for (const a of this.#arms) {
         if (topic === a.targetTopic && type === 'geometry_msgs/msg/PoseStamped') {
           const { pose, header } = msg as PoseStamped;
-          this.#targets.get(a.name)?.push({ time: stampToSec(header.stamp), value: { t: [pose.position.x, pose.position.y, pose.position.z], q: [pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w] } });
+          this.#targets.get(a.name)?.push({ time: stampToNs(header.stamp), value: { t: [pose.position.x, pose.position.y, pose.position.z], q: [pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w] } });
           if ((this.#targets.get(a.name)?.length ?? 0) > 1) this.#hasTargets.add(a.name);
         }
         if (topic === a.gripperTopic && type === 'std_msgs/msg/Float64') {
@@ -71,7 +73,7 @@ export class GroundTruth {
         if (type === 'sensor_msgs/msg/JointState') {
           const js = msg as JointState;
           const i = js.name.indexOf(a.gripper.joint);
-          if (i >= 0) this.#jointGrippers.get(a.name)?.push({ time: stampToSec(js.header.stamp), value: gripperToModel(js.position[i] as number, a.gripper) });
+          if (i >= 0) this.#jointGrippers.get(a.name)?.push({ time: stampToNs(js.header.stamp), value: gripperToModel(js.position[i] as number, a.gripper) });
         }
       }
     } catch {
@@ -88,7 +90,7 @@ export class GroundTruth {
   }
 
   /** Forgets samples older than `before`, keeping one so that times just after it still interpolate. */
-  prune(before: number): void {
+  prune(before: bigint): void {
     for (const series of [...this.#targets.values(), ...this.#grippers.values(), ...this.#jointGrippers.values()] as Timed<unknown>[][]) {
       let drop = 0;
       while (drop + 1 < series.length && (series[drop + 1] as Timed<unknown>).time < before) drop++;
@@ -97,7 +99,7 @@ export class GroundTruth {
   }
 
   /** The recorded targets with after < time <= upTo, in time order (none for TF ground truth). */
-  recordedTargets(arm: string, after: number, upTo: number): { time: number; pose: Transform }[] {
+  recordedTargets(arm: string, after: bigint, upTo: bigint): { time: bigint; pose: Transform }[] {
     if (this.source(arm) !== 'recorded_targets') return [];
     const series = this.#targets.get(arm) ?? [];
     let lo = 0, hi = series.length;
@@ -105,7 +107,7 @@ export class GroundTruth {
       const mid = (lo + hi) >> 1;
       if ((series[mid] as Timed<Transform>).time <= after) lo = mid + 1; else hi = mid;
     }
-    const out: { time: number; pose: Transform }[] = [];
+    const out: { time: bigint; pose: Transform }[] = [];
     for (let i = lo; i < series.length && (series[i] as Timed<Transform>).time <= upTo; i++) {
       const x = series[i] as Timed<Transform>;
       out.push({ time: x.time, pose: x.value });
@@ -114,7 +116,7 @@ export class GroundTruth {
   }
 
   /** The measured end-effector pose from TF at `t`, or null. */
-  measured(arm: string, t: number): Transform | null {
+  measured(arm: string, t: bigint): Transform | null {
     const a = this.#arms.find((x) => x.name === arm);
     if (!a) return null;
     try {
@@ -125,7 +127,7 @@ export class GroundTruth {
   }
 
   /** What the arm should have been commanded at `t`, or null outside the recording. */
-  pose(arm: string, t: number): Transform | null {
+  pose(arm: string, t: bigint): Transform | null {
     if (this.source(arm) === 'tf') return this.measured(arm, t);
     const b = bracket(this.#targets.get(arm) ?? [], t);
     if (!b) return null;
@@ -133,7 +135,7 @@ export class GroundTruth {
     return { t: lerpVec(x.value.t, y.value.t, s), q: slerp(x.value.q, y.value.q, s) };
   }
 
-  gripper(arm: string, t: number): number | null {
+  gripper(arm: string, t: bigint): number | null {
     const series = this.gripperSource(arm) === 'recorded_commands' ? this.#grippers.get(arm) : this.#jointGrippers.get(arm);
     const b = bracket(series ?? [], t);
     if (!b) return null;

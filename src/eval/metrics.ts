@@ -9,15 +9,17 @@
 import { angleBetween, distance, lerpVec, type Transform } from '../geometry.js';
 import { MAX_TRUTH_GAP, type GroundTruth } from './ground-truth.js';
 import { FlipCounter, MotionAccumulator, ratio, type MotionStats } from './motion.js';
+import { secondsBetween, secondsToNs } from '../time.js';
 
 export interface Stat { count: number; mean: number | null; median: number | null; p95: number | null }
 
-export interface ExecutedTarget { time: number; pose: Transform; gripper: number | null }
+/** time: nanoseconds. */
+export interface ExecutedTarget { time: bigint; pose: Transform; gripper: number | null }
 
 export interface ChunkRecord {
-  /** Simulated publication time and observation stamp, seconds. */
-  published: number;
-  stamp: number;
+  /** Simulated publication time and observation stamp, nanoseconds. */
+  published: bigint;
+  stamp: bigint;
   dt: number;
   arms: Map<string, { poses: Transform[]; gripper: number[] | null }>;
 }
@@ -92,22 +94,28 @@ export interface MotionComparison {
 }
 
 /** Executed targets further apart than this (no target published: no chunk, refused) break the comparison. */
-const MAX_TICK_GAP = 0.1;
+const MAX_TICK_GAP_NS = secondsToNs(0.1);
+const MAX_TRUTH_GAP_NS = secondsToNs(MAX_TRUTH_GAP);
 
 export interface PlotPoint { time: number; pose: Transform; truth: Transform | null; hold: Transform | null }
+
+/** When step k of a chunk is due (as the executors' timeline has it: whole-nanosecond steps). */
+function chunkStepTime(c: ChunkRecord, k: number): bigint {
+  return c.stamp + BigInt(k) * secondsToNs(c.dt);
+}
 
 /** Distance between two poses' positions, millimetres. */
 export const mm = (a: Transform, b: Transform): number => distance(a.t, b.t) * 1e3;
 const deg = (a: Transform, b: Transform): number => (angleBetween(a.q, b.q) * 180) / Math.PI;
 
 /** Ground truth at t is known once the replay has passed t by this much (the next sample exists). */
-const TRUTH_MARGIN = 0.25;
+const TRUTH_MARGIN_NS = secondsToNs(0.25);
 
 export class ArmAccumulator {
   readonly arm: string;
   readonly #truth: GroundTruth;
   readonly #threshold: number;
-  readonly #pendingExecuted: { target: ExecutedTarget; holdStamp: number | null }[] = [];
+  readonly #pendingExecuted: { target: ExecutedTarget; holdStamp: bigint | null }[] = [];
   readonly #pendingChunks: ChunkRecord[] = [];
   readonly #pos = new Samples();
   readonly #rot = new Samples();
@@ -118,10 +126,11 @@ export class ArmAccumulator {
   /** Sign flips of the published stream (every tick) and of the recorded targets compared. */
   readonly #flips = { executed: new FlipCounter(), recorded: new FlipCounter() };
   #prevScored: ExecutedTarget | null = null;
-  #lastRecorded = -Infinity;
+  #lastRecorded: bigint | null = null;
   readonly plot = new Decimator<PlotPoint>();
   #agree = 0;
   #compared = 0;
+  #origin: bigint | null = null;
 
   constructor(arm: string, truth: GroundTruth, threshold: number) {
     this.arm = arm;
@@ -130,7 +139,8 @@ export class ArmAccumulator {
   }
 
   /** `holdStamp`: the observation stamp of the chunk being executed (the hold baseline's pose time). */
-  addExecuted(target: ExecutedTarget, holdStamp: number | null): void {
+  addExecuted(target: ExecutedTarget, holdStamp: bigint | null): void {
+    this.#origin ??= target.time;
     this.#flips.executed.push(target.pose.q);
     this.#pendingExecuted.push({ target, holdStamp });
   }
@@ -139,25 +149,25 @@ export class ArmAccumulator {
     if (chunk.arms.get(this.arm)?.poses.length) this.#pendingChunks.push(chunk);
   }
 
-  /** Scores what the replay up to `now` can score. */
-  advance(now: number): void {
-    const until = now - TRUTH_MARGIN;
-    while (this.#pendingExecuted.length > 0 && (this.#pendingExecuted[0] as { target: ExecutedTarget }).target.time <= until) {
-      const { target, holdStamp } = this.#pendingExecuted.shift() as { target: ExecutedTarget; holdStamp: number | null };
+  /** Scores what the replay up to `now` (nanoseconds; 'end' when it is over) can score. */
+  advance(now: bigint | 'end'): void {
+    const ready = (t: bigint): boolean => now === 'end' || t <= now - TRUTH_MARGIN_NS;
+    while (this.#pendingExecuted.length > 0 && ready((this.#pendingExecuted[0] as { target: ExecutedTarget }).target.time)) {
+      const { target, holdStamp } = this.#pendingExecuted.shift() as { target: ExecutedTarget; holdStamp: bigint | null };
       this.#scoreExecuted(target, holdStamp);
     }
     while (this.#pendingChunks.length > 0) {
       const c = this.#pendingChunks[0] as ChunkRecord;
       const n = c.arms.get(this.arm)?.poses.length ?? 0;
-      if (c.stamp + (n - 1) * c.dt > until) break;
+      if (!ready(chunkStepTime(c, n - 1))) break;
       this.#scoreChunk(this.#pendingChunks.shift() as ChunkRecord);
     }
   }
 
-  #scoreExecuted(e: ExecutedTarget, holdStamp: number | null): void {
+  #scoreExecuted(e: ExecutedTarget, holdStamp: bigint | null): void {
     const gt = this.#truth.pose(this.arm, e.time);
     const hold = holdStamp === null ? null : this.#truth.measured(this.arm, holdStamp);
-    this.plot.push({ time: e.time, pose: e.pose, truth: gt, hold });
+    this.plot.push({ time: secondsBetween(e.time, this.#origin ?? e.time), pose: e.pose, truth: gt, hold });
     this.#sampleAtRecorded(e);
     if (!gt) return;
     this.#pos.push(mm(e.pose, gt));
@@ -172,17 +182,19 @@ export class ArmAccumulator {
     const prev = this.#prevScored;
     this.#prevScored = e;
     const m = this.#motion;
-    if (!prev || e.time - prev.time > MAX_TICK_GAP) {
+    if (!prev || e.time - prev.time > MAX_TICK_GAP_NS) {
       m.executed.break();
       m.recorded.break();
       return;
     }
     for (const r of this.#truth.recordedTargets(this.arm, prev.time, e.time)) {
-      if (r.time - this.#lastRecorded > MAX_TRUTH_GAP) { m.executed.break(); m.recorded.break(); }
+      if (this.#lastRecorded === null || r.time - this.#lastRecorded > MAX_TRUTH_GAP_NS) { m.executed.break(); m.recorded.break(); }
       this.#lastRecorded = r.time;
-      const s = e.time > prev.time ? (r.time - prev.time) / (e.time - prev.time) : 1;
-      m.executed.push(r.time, { t: lerpVec(prev.pose.t, e.pose.t, s), q: e.pose.q });
-      m.recorded.push(r.time, r.pose);
+      const s = e.time > prev.time ? Number(r.time - prev.time) / Number(e.time - prev.time) : 1;
+      // Seconds since the arm's first target: small numbers, so the derivatives keep their precision.
+      const at = secondsBetween(r.time, this.#origin ?? r.time);
+      m.executed.push(at, { t: lerpVec(prev.pose.t, e.pose.t, s), q: e.pose.q });
+      m.recorded.push(at, r.pose);
       this.#flips.recorded.push(r.pose.q);
     }
   }
@@ -207,7 +219,7 @@ export class ArmAccumulator {
     if (!a) return;
     const hold = this.#truth.measured(this.arm, c.stamp);
     a.poses.forEach((p, k) => {
-      const gt = this.#truth.pose(this.arm, c.stamp + k * c.dt);
+      const gt = this.#truth.pose(this.arm, chunkStepTime(c, k));
       if (!gt) return;
       const row = this.#steps[k] ?? (this.#steps[k] = { pos: new Samples(), rot: new Samples(), hold: new Samples() });
       row.pos.push(mm(p, gt));
@@ -217,7 +229,7 @@ export class ArmAccumulator {
   }
 
   finish(): ArmMetrics {
-    this.advance(Infinity);
+    this.advance('end');
     return {
       ground_truth: this.#truth.source(this.arm),
       gripper_ground_truth: this.#truth.gripperSource(this.arm),

@@ -6,6 +6,7 @@
  */
 import { Ros2McapWriter } from '../bag/mcap-writer.js';
 import type { ActionChunkMsg, Header, Time } from '../messages.js';
+import { nsToStamp, secondsToNs, stampToNs } from '../time.js';
 
 export type Qos = 'reliable' | 'sensor_data' | 'transient_local';
 
@@ -18,19 +19,16 @@ export interface PathMsg {
 /** Where a chunk's arm path goes: beside the chunk topic, one per arm. */
 export const predictedPathTopic = (chunkTopic: string, arm: string): string => `${chunkTopic}/${arm}/predicted_path`;
 
-/** `stamp` + `ns`, in integer nanoseconds (a float of epoch seconds would be off by ~100 ns). */
-function addNs(stamp: Time, ns: number): Time {
-  const t = BigInt(stamp.sec) * 1_000_000_000n + BigInt(stamp.nanosec) + BigInt(Math.round(ns));
-  return { sec: Number(t / 1_000_000_000n), nanosec: Number(t % 1_000_000_000n) };
-}
-
-/** One Path per arm of a chunk; pose k stamped with the time it is due (stamp + k dt). */
+/** One Path per arm of a chunk; pose k stamped with the time it is due (stamp + k dt, whole nanoseconds as the executors step it). */
 export function predictedPaths(chunk: ActionChunkMsg): { arm: string; path: PathMsg }[] {
+  const start = stampToNs(chunk.header.stamp);
+  const step = secondsToNs(chunk.dt);
+  const due = (k: number): Time => nsToStamp(start + BigInt(k) * step);
   return chunk.arms.map((a) => ({
     arm: a.name,
     path: {
       header: { stamp: chunk.header.stamp, frame_id: a.frame_id },
-      poses: a.poses.map((pose, k) => ({ header: { stamp: addNs(chunk.header.stamp, k * chunk.dt * 1e9), frame_id: a.frame_id }, pose })),
+      poses: a.poses.map((pose, k) => ({ header: { stamp: due(k), frame_id: a.frame_id }, pose })),
     },
   }));
 }
@@ -56,12 +54,12 @@ export class ReplayRecorder {
   }
 
   /** An input message, copied as recorded (already CDR). */
-  input(topic: string, type: string, time: number, data: Uint8Array, qos: Qos): void {
+  input(topic: string, type: string, time: bigint, data: Uint8Array, qos: Qos): void {
     this.#queue(() => this.#writer.writeRaw(topic, type, time, data, qos));
   }
 
   /** A message a node published; an ActionChunk is also written as one Path per arm. */
-  published(topic: string, type: string, time: number, msg: unknown): void {
+  published(topic: string, type: string, time: bigint, msg: unknown): void {
     this.#queue(() => this.#writer.write(topic, type, time, msg));
     if (type === 'twinvla/msg/ActionChunk') {
       for (const { arm, path } of predictedPaths(msg as ActionChunkMsg)) {

@@ -25,10 +25,11 @@ export interface Graph {
   /** The node's fully qualified name, for example /twinvla/twinvla_policy. */
   readonly nodeName: string;
   readonly logger: Logger;
-  /** Seconds on the node's clock (simulated time when use_sim_time is set, or in replay). */
-  now(): number;
+  /** Nanoseconds on the node's clock (simulated time when use_sim_time is set, or in replay). */
+  now(): bigint;
   subscribe<T>(topic: string, type: string, qos: QosName, callback: (msg: T) => void): Subscription;
   advertise<T>(topic: string, type: string, qos: QosName): Publisher<T>;
+  /** Fires every `periodSeconds` (a parameter), kept as whole nanoseconds as rcl keeps it. */
   createTimer(periodSeconds: number, callback: () => void): Timer;
   /** Declares the node's parameters from its schema and returns the validated values
    * (overrides from --params-file or the launch file applied); throws ParameterError listing all problems. */

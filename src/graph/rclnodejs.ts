@@ -7,6 +7,7 @@ import { ParameterError, TwinvlaError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { resolveParams, type ParamSpec, type ParamValues } from '../config/params.js';
 import { resolveTopic, type Graph, type Publisher, type QosName, type Subscription, type Timer } from './port.js';
+import { secondsToNs } from '../time.js';
 import { CALLBACK_FAILURE, CALLBACK_SUCCESS, PARAMETER_TYPE, type RclLifecycleNode, type RclModule, type RclNode } from './rclnodejs-api.js';
 
 export class RosError extends TwinvlaError {
@@ -30,9 +31,9 @@ async function loadRclnodejs(): Promise<RclModule> {
   }
 }
 
-function toSeconds(t: { secondsAndNanoseconds: { seconds: bigint; nanoseconds: bigint } }): number {
+function toNanoseconds(t: { secondsAndNanoseconds: { seconds: bigint; nanoseconds: bigint } }): bigint {
   const { seconds, nanoseconds } = t.secondsAndNanoseconds;
-  return Number(seconds) + Number(nanoseconds) * 1e-9;
+  return seconds * 1_000_000_000n + nanoseconds;
 }
 
 function plain(v: unknown): unknown {
@@ -127,7 +128,7 @@ export class RclnodejsHost {
     return {
       nodeName,
       logger,
-      now: () => toSeconds(node.getClock().now()),
+      now: () => toNanoseconds(node.getClock().now()),
       subscribe<T>(topic: string, type: string, qos: QosName, callback: (msg: T) => void): Subscription {
         const full = resolveTopic(topic, nodeName);
         node.createSubscription(type, full, { qos: host.#qos(qos), enableTypedArray: true }, callback as (m: unknown) => void);
@@ -141,7 +142,7 @@ export class RclnodejsHost {
       createTimer(period: number, callback: () => void): Timer {
         // rclnodejs 2.x takes the period as bigint nanoseconds; timers run on the node's clock
         // (simulated time when use_sim_time is true).
-        return node.createTimer(BigInt(Math.round(period * 1e9)), callback);
+        return node.createTimer(secondsToNs(period), callback);
       },
       parameters: (schema: readonly ParamSpec[]) => host.#declare(node, schema, overrides),
       createService<Req, Res>(service: string, type: string, handler: (request: Req) => Res): void {

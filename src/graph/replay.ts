@@ -8,13 +8,14 @@
 import { ParameterError } from '../errors.js';
 import { consoleLogger, type Logger, type LogLevel } from '../log.js';
 import { resolveParams, type ParamSpec, type ParamValues } from '../config/params.js';
+import { addSeconds, formatTime, maxTime, secondsToNs } from '../time.js';
 import { resolveTopic, type Graph, type Publisher, type QosName, type Subscription, type Timer } from './port.js';
 
 export interface ReplayMessage {
   topic: string;
   type: string;
-  /** Log time, seconds. */
-  time: number;
+  /** Log time, nanoseconds. */
+  time: bigint;
   message: unknown;
 }
 
@@ -25,14 +26,15 @@ export type LatencyModel = 'measured' | number;
 
 interface TimerEntry {
   id: number;
-  period: number;
-  next: number;
+  /** Whole nanoseconds, as rcl keeps a timer's period: deadlines never drift. */
+  period: bigint;
+  next: bigint;
   callback: () => void;
   cancelled: boolean;
 }
 
 interface Completion {
-  time: number;
+  time: bigint;
   seq: number;
   deliver: () => void;
 }
@@ -56,19 +58,20 @@ export class ReplayBus {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #latency: LatencyModel;
   readonly #logLevel: LogLevel;
-  #now = 0;
+  #now = 0n;
   #seq = 0;
   #started = false;
   /** Every message published by a node, in order: for evaluation and tests. */
-  readonly taps: ((topic: string, type: string, time: number, msg: unknown) => void)[] = [];
+  readonly taps: ((topic: string, type: string, time: bigint, msg: unknown) => void)[] = [];
 
-  constructor({ latency = 'measured', logLevel = 'warn', startTime = 0 }: { latency?: LatencyModel; logLevel?: LogLevel; startTime?: number } = {}) {
+  constructor({ latency = 'measured', logLevel = 'warn', startTime = 0n }: { latency?: LatencyModel; logLevel?: LogLevel; startTime?: bigint } = {}) {
     this.#latency = latency;
     this.#logLevel = logLevel;
     this.#now = startTime;
   }
 
-  get now(): number {
+  /** Simulated time, nanoseconds. */
+  get now(): bigint {
     return this.#now;
   }
 
@@ -93,8 +96,9 @@ export class ReplayBus {
         return { topic: full, publish: (msg: T) => bus.deliver(full, type, msg, true) };
       },
       createTimer(period: number, callback: () => void): Timer {
-        if (!(period > 0)) throw new ParameterError(`${nodeName}: timer period ${period} s must be positive.`);
-        const entry: TimerEntry = { id: bus.#seq++, period, next: bus.#now + period, callback, cancelled: false };
+        const ns = Number.isFinite(period) ? secondsToNs(period) : 0n;
+        if (!(ns > 0n)) throw new ParameterError(`${nodeName}: timer period ${period} s must be at least one nanosecond.`);
+        const entry: TimerEntry = { id: bus.#seq++, period: ns, next: bus.#now + ns, callback, cancelled: false };
         bus.#timers.push(entry);
         return { cancel: () => { entry.cancelled = true; } };
       },
@@ -142,7 +146,7 @@ export class ReplayBus {
     return new Promise<T>((resolve, reject) => {
       const done = (deliver: () => void): void => {
         const latency = this.#latency === 'measured' ? (performance.now() - wallStart) / 1e3 : this.#latency;
-        this.#completions.push({ time: start + latency, seq: this.#seq++, deliver });
+        this.#completions.push({ time: start + secondsToNs(latency), seq: this.#seq++, deliver });
       };
       const p = work().then((v) => done(() => resolve(v)), (e: unknown) => done(() => reject(e)));
       this.#pending.add(p);
@@ -172,19 +176,20 @@ export class ReplayBus {
   }
 
   /** Processes timers and completions due up to `until`. */
-  async #advance(until: number): Promise<void> {
+  async #advance(until: bigint): Promise<void> {
     for (;;) {
       const timer = this.#nextTimer();
       const completion = this.#nextCompletion();
-      const tTime = timer?.next ?? Infinity;
-      const cTime = completion?.time ?? Infinity;
-      if (Math.min(tTime, cTime) > until) return;
-      if (cTime <= tTime && completion) {
+      if (!timer && !completion) return;
+      const useCompletion = completion !== null && (timer === null || completion.time <= timer.next);
+      const due = useCompletion ? (completion as Completion).time : (timer as TimerEntry).next;
+      if (due > until) return;
+      if (useCompletion && completion) {
         this.#completions.splice(this.#completions.indexOf(completion), 1);
-        this.#now = Math.max(this.#now, cTime);
+        this.#now = maxTime(this.#now, due);
         completion.deliver();
       } else if (timer) {
-        this.#now = Math.max(this.#now, tTime);
+        this.#now = maxTime(this.#now, due);
         timer.next += timer.period;
         timer.callback();
       }
@@ -193,13 +198,13 @@ export class ReplayBus {
   }
 
   /**
-   * Replays `source` (log-time order is checked), then keeps the clock running until `until` (or
-   * `drain` seconds past the last message), so that inferences and executors finish.
+   * Replays `source` (log-time order is checked), then keeps the clock running until `until`
+   * (nanoseconds; or `drain` seconds past the last message), so that inferences and executors finish.
    */
-  async run(source: ReplaySource, { until, drain = 0, onProgress }: { until?: number; drain?: number; onProgress?: (time: number) => void } = {}): Promise<void> {
-    let last = -Infinity;
+  async run(source: ReplaySource, { until, drain = 0, onProgress }: { until?: bigint; drain?: number; onProgress?: (time: bigint) => void } = {}): Promise<void> {
+    let last: bigint | null = null;
     for await (const m of source as AsyncIterable<ReplayMessage>) {
-      if (m.time < last) throw new ParameterError(`replay source is not in log-time order: ${m.topic} at ${m.time} s after a message at ${last} s.`);
+      if (last !== null && m.time < last) throw new ParameterError(`replay source is not in log-time order: ${m.topic} at ${formatTime(m.time)} after a message at ${formatTime(last)}.`);
       if (until !== undefined && m.time > until) break;
       if (!this.#started) {
         this.#started = true;
@@ -213,7 +218,7 @@ export class ReplayBus {
       await this.#settle();
       onProgress?.(m.time);
     }
-    await this.#advance(until ?? (Number.isFinite(last) ? last + drain : this.#now + drain));
+    await this.#advance(until ?? addSeconds(last ?? this.#now, drain));
   }
 
   /** Advances the clock by `seconds` with no new messages. */
@@ -222,8 +227,8 @@ export class ReplayBus {
       this.#started = true;
       for (const t of this.#timers) t.next = this.#now + t.period;
     }
-    const until = this.#now + seconds;
+    const until = addSeconds(this.#now, seconds);
     await this.#advance(until);
-    this.#now = Math.max(this.#now, until);
+    this.#now = maxTime(this.#now, until);
   }
 }

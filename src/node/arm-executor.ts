@@ -16,6 +16,7 @@ import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequ
 import { EndEffectorTracker } from '../observe/end-effector.js';
 import { modelToGripper } from '../gripper.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
+import { secondsBetween } from '../time.js';
 import { armChunkFrom } from './chunk-message.js';
 import { diagnosticArray, OK, WARN } from './diagnostics.js';
 import { EXECUTOR_PARAMS, executorChecks, executorConfig, type ExecutorConfig } from './executor-params.js';
@@ -39,7 +40,7 @@ export class ArmExecutor {
   #status: ExecutorStatus = 'disabled';
   #said = '';
   readonly #frame: string;
-  #lastChunkStamp = -Infinity;
+  #lastChunkStamp: bigint | null = null;
   targetsPublished = 0;
   heldTicks = 0;
   chunksReceived = 0;
@@ -162,7 +163,7 @@ export class ArmExecutor {
     }
   }
 
-  #publish(target: ArmTarget, now: number): void {
+  #publish(target: ArmTarget, now: bigint): void {
     this.#targetPub.publish(poseStamped(target.pose, this.#frame, now));
     if (target.gripper !== null) {
       const out = this.#config.gripperOutput;
@@ -210,7 +211,7 @@ export class ArmExecutor {
       chunk_errors: this.chunkErrors,
       dropped_steps: this.pipeline.timeline.droppedSteps,
       stale_chunks: this.pipeline.timeline.staleChunks,
-      last_chunk_age_s: Number.isFinite(this.#lastChunkStamp) ? now - this.#lastChunkStamp : -1,
+      last_chunk_age_s: this.#lastChunkStamp !== null ? secondsBetween(now, this.#lastChunkStamp) : -1,
     };
     for (const [k, v] of this.pipeline.safety.counts) values[`safety.${k}`] = v;
     const level = this.#status === 'commanding' || this.#status === 'disabled' ? OK : WARN;

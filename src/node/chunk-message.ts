@@ -6,15 +6,15 @@ import type { ArmChunk } from '../act/chunk.js';
 import type { Quat, Transform, Vec3 } from '../geometry.js';
 import type { ActionChunkMsg, ArmChunkMsg } from '../messages.js';
 import type { PolicyChunk } from '../model/policy.js';
-import { secToStamp, stampToSec } from '../time.js';
+import { nsToStamp, stampToNs } from '../time.js';
 
 /**
  * `frameId`: the header's frame, the frame all arms' frames hang from (each arm's poses are in its own
  * frame_id); by default the first arm's frame when the caller knows no common one.
  */
-export function toActionChunk(chunk: PolicyChunk, stamp: number, frames: ReadonlyMap<string, string>, frameId?: string): ActionChunkMsg {
+export function toActionChunk(chunk: PolicyChunk, stamp: bigint, frames: ReadonlyMap<string, string>, frameId?: string): ActionChunkMsg {
   return {
-    header: { stamp: secToStamp(stamp), frame_id: frameId ?? frames.get(chunk.arms[0]?.name ?? '') ?? '' },
+    header: { stamp: nsToStamp(stamp), frame_id: frameId ?? frames.get(chunk.arms[0]?.name ?? '') ?? '' },
     model: chunk.model,
     dt: chunk.dt,
     horizon: chunk.horizon,
@@ -38,5 +38,5 @@ export function armChunkFrom(msg: ActionChunkMsg, arm: string): { chunk: ArmChun
     t: [p.position.x, p.position.y, p.position.z] as Vec3,
     q: [p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w] as Quat,
   }));
-  return { chunk: { stamp: stampToSec(msg.header.stamp), dt: msg.dt, poses, gripper: a.gripper.length === 0 ? null : Array.from(a.gripper) }, frame: a.frame_id };
+  return { chunk: { stamp: stampToNs(msg.header.stamp), dt: msg.dt, poses, gripper: a.gripper.length === 0 ? null : Array.from(a.gripper) }, frame: a.frame_id };
 }

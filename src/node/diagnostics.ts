@@ -1,12 +1,12 @@
 /** Building diagnostic_msgs/DiagnosticArray, and the small statistics the nodes report. */
 import type { DiagnosticArray, KeyValue } from '../messages.js';
-import { secToStamp } from '../time.js';
+import { nsToStamp, secondsBetween } from '../time.js';
 
 export const OK = 0, WARN = 1, ERROR = 2;
 
-export function diagnosticArray(now: number, name: string, level: number, message: string, values: Record<string, string | number>): DiagnosticArray {
+export function diagnosticArray(now: bigint, name: string, level: number, message: string, values: Record<string, string | number>): DiagnosticArray {
   const kv: KeyValue[] = Object.entries(values).map(([key, v]) => ({ key, value: typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v }));
-  return { header: { stamp: secToStamp(now), frame_id: '' }, status: [{ level, name, message, hardware_id: 'twinvla', values: kv }] };
+  return { header: { stamp: nsToStamp(now), frame_id: '' }, status: [{ level, name, message, hardware_id: 'twinvla', values: kv }] };
 }
 
 /** A bounded window of recent samples, for p50/p95. */
@@ -28,11 +28,11 @@ export class Window {
 /** Message counts per input between two diagnostics, for rates. */
 export class RateCounter {
   readonly #counts = new Map<string, number>();
-  #since: number | null = null;
+  #since: bigint | null = null;
   tick(name: string): void { this.#counts.set(name, (this.#counts.get(name) ?? 0) + 1); }
   /** Rates since the last call, in Hz; resets the window. */
-  take(now: number): Map<string, number> {
-    const span = this.#since === null ? 0 : now - this.#since;
+  take(now: bigint): Map<string, number> {
+    const span = this.#since === null ? 0 : secondsBetween(now, this.#since);
     const out = new Map<string, number>();
     for (const [k, n] of this.#counts) out.set(k, span > 0 ? n / span : 0);
     this.#counts.clear();

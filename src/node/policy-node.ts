@@ -14,6 +14,7 @@ import { parseProviders } from '../model/providers.js';
 import { ObservationAssembler, type ArmObserveConfig, type ObserveConfig } from '../observe/observation-assembler.js';
 import { SnapshotRefused, type RefusalReason } from '../observe/snapshot.js';
 import type { Graph, Publisher } from '../graph/port.js';
+import { secondsBetween, secondsToNs } from '../time.js';
 import { toActionChunk } from './chunk-message.js';
 import { diagnosticArray, ERROR, OK, RateCounter, WARN, Window } from './diagnostics.js';
 import { resolveModelDir } from './model-path.js';
@@ -49,7 +50,7 @@ export class PolicyNode {
   #chunkPub: Publisher<ActionChunkMsg> | null = null;
   #diagPub: Publisher<DiagnosticArray>;
   #inFlight = false;
-  #lastStart = -Infinity;
+  #lastStart: bigint | null = null;
   #seed: number;
   readonly latency = new Window();
   readonly refused = new Map<RefusalReason, number>();
@@ -57,7 +58,7 @@ export class PolicyNode {
   #refusalKey = '';
   #chunks = 0;
   #inputErrors = 0;
-  #lastChunkTime = -Infinity;
+  #lastChunkTime: bigint | null = null;
   readonly #rates = new RateCounter();
   readonly #frames = new Map<string, string>();
   #lastAges = new Map<string, number>();
@@ -184,11 +185,11 @@ export class PolicyNode {
     if (this.#state !== 'active' || this.#inFlight || !this.#policy) return;
     const now = this.graph.now();
     const period = this.#config.replanPeriod;
-    if (period > 0 && now - this.#lastStart < period - 1e-9) return;
+    if (period > 0 && this.#lastStart !== null && now - this.#lastStart < secondsToNs(period)) return;
     void this.#infer(now);
   }
 
-  async #infer(start: number): Promise<void> {
+  async #infer(start: bigint): Promise<void> {
     const policy = this.#policy as PolicyRunner;
     const assembler = this.#assembler as ObservationAssembler;
     this.#inFlight = true;
@@ -202,8 +203,9 @@ export class PolicyNode {
       this.#seed++;
       this.#lastStart = start;
       const now = this.graph.now();
-      this.latency.push(now - start);
-      this.onInference?.(now - start);
+      const latency = secondsBetween(now, start);
+      this.latency.push(latency);
+      this.onInference?.(latency);
       this.#lastAges = snap.ages;
       const root = assembler.tf.commonAncestor([...this.#frames.values()]) ?? undefined;
       (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames, root));
@@ -253,9 +255,10 @@ export class PolicyNode {
     // Ages of the inputs in the last snapshot used, at its start.
     for (const [input, age] of this.#lastAges) values[`age_ms.${input}`] = age * 1e3;
     if (this.#lastRefusal) values['last_refusal'] = this.#lastRefusal;
-    const stalled = this.#state === 'active' && now - this.#lastChunkTime > 1.0;
+    const sinceChunk = this.#lastChunkTime === null ? Infinity : secondsBetween(now, this.#lastChunkTime);
+    const stalled = this.#state === 'active' && sinceChunk > 1.0;
     const level = this.#state === 'unconfigured' ? ERROR : stalled ? WARN : OK;
-    const since = Number.isFinite(this.#lastChunkTime) ? `for ${(now - this.#lastChunkTime).toFixed(1)} s` : "yet";
+    const since = Number.isFinite(sinceChunk) ? `for ${sinceChunk.toFixed(1)} s` : 'yet';
     const message = this.#state !== 'active' ? this.#state : stalled ? `no chunk ${since}${this.#lastRefusal ? `: ${this.#lastRefusal}` : ''}` : 'running';
     this.#diagPub.publish(diagnosticArray(now, `${this.graph.nodeName}: policy`, level, message, values));
   }

@@ -5,7 +5,7 @@
 import { InputError } from '../errors.js';
 import { quatNormalize, type Quat, type Transform, type Vec3 } from '../geometry.js';
 import type { PoseStamped } from '../messages.js';
-import { stampToSec } from '../time.js';
+import { stampToNs } from '../time.js';
 import type { TfBuffer } from './tf-buffer.js';
 
 export type PoseSource =
@@ -14,7 +14,8 @@ export type PoseSource =
 
 export interface StampedPose {
   pose: Transform;
-  stamp: number;
+  /** Nanoseconds; null when the pose comes from static transforms alone (valid at every time). */
+  stamp: bigint | null;
 }
 
 export class EndEffectorTracker {
@@ -45,7 +46,7 @@ export class EndEffectorTracker {
     if (![...t, ...q].every(Number.isFinite) || Math.hypot(...q) < 1e-6) {
       throw new InputError(`${this.inputName}: pose has a non-finite value or a zero quaternion; the message is ignored.`);
     }
-    this.#last = { pose: { t, q: quatNormalize(q) }, stamp: stampToSec(msg.header.stamp) };
+    this.#last = { pose: { t, q: quatNormalize(q) }, stamp: stampToNs(msg.header.stamp) };
   }
 
   /** The latest pose, or null when none has arrived (topic mode). TF errors propagate with their reason. */

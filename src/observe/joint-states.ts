@@ -5,11 +5,12 @@
  */
 import { InputError } from '../errors.js';
 import type { JointState } from '../messages.js';
-import { stampToSec } from '../time.js';
+import { stampToNs } from '../time.js';
 
 interface JointSample {
   position: number;
-  stamp: number;
+  /** Nanoseconds. */
+  stamp: bigint;
 }
 
 export class JointStateBuffer {
@@ -32,7 +33,7 @@ export class JointStateBuffer {
         throw new InputError(`joint states on ${this.topic}: joint ${names[i]} has position ${positions[i]}, expected a finite number; the message is ignored.`);
       }
     }
-    const stamp = stampToSec(msg.header.stamp);
+    const stamp = stampToNs(msg.header.stamp);
     for (let i = 0; i < names.length; i++) this.#joints.set(names[i] as string, { position: positions[i] as number, stamp });
   }
 
@@ -41,9 +42,9 @@ export class JointStateBuffer {
   }
 
   /** Positions in the order asked, and the oldest of their stamps. */
-  read(names: readonly string[], what: string): { positions: Float64Array; stamp: number } {
+  read(names: readonly string[], what: string): { positions: Float64Array; stamp: bigint } {
     const positions = new Float64Array(names.length);
-    let stamp = Infinity;
+    let stamp: bigint | null = null;
     names.forEach((name, i) => {
       const s = this.#joints.get(name);
       if (!s) {
@@ -51,8 +52,8 @@ export class JointStateBuffer {
         throw new InputError(`${what}: joint ${name} has not been seen on ${this.topic} (${known.length ? `it has ${known.join(', ')}` : 'no joint state received yet'}); check the joint names in the parameters.`);
       }
       positions[i] = s.position;
-      stamp = Math.min(stamp, s.stamp);
+      if (stamp === null || s.stamp < stamp) stamp = s.stamp;
     });
-    return { positions, stamp };
+    return { positions, stamp: stamp ?? 0n };
   }
 }

@@ -8,7 +8,7 @@ import { InputError, ParameterError } from '../errors.js';
 import type { CompressedImage, Image, JointState, PoseStamped, TFMessage } from '../messages.js';
 import type { Manifest } from '../model/manifest.js';
 import type { Observation } from '../model/policy.js';
-import { stampToSec } from '../time.js';
+import { stampToNs } from '../time.js';
 import { CameraFeed } from './camera-feed.js';
 import { CameraPreprocessor } from './camera-preprocessor.js';
 import { EndEffectorTracker, type PoseSource } from './end-effector.js';
@@ -137,7 +137,7 @@ export class ObservationAssembler {
   }
 
   /** Throws SnapshotRefused naming the first input that is missing, stale, from the future or unusable. */
-  async snapshot(now: number): Promise<Snapshot> {
+  async snapshot(now: bigint): Promise<Snapshot> {
     const { maxAge, futureTolerance } = this.#config;
     const stamps: InputStamp[] = [];
     const images: Record<string, Uint8Array> = {};
@@ -146,7 +146,7 @@ export class ObservationAssembler {
       const input = cam.input;
       const latest = cam.latest;
       if (!latest) throw new SnapshotRefused(input, 'missing', 'no image received yet.');
-      stamps.push({ input, stamp: stampToSec(latest.msg.header.stamp), maxAge: maxAge.camera });
+      stamps.push({ input, stamp: stampToNs(latest.msg.header.stamp), maxAge: maxAge.camera });
       // The frame was decoded when it arrived (or is being decoded): this takes the ready image.
       decodes.push(() => cam.image()
         .then((img) => { images[role] = img.data; }, (e: unknown) => {
@@ -162,7 +162,8 @@ export class ObservationAssembler {
         throw new SnapshotRefused(ee.inputName, 'invalid', (e as Error).message);
       }
       if (!pose) throw new SnapshotRefused(ee.inputName, 'missing', 'no pose received yet.');
-      stamps.push({ input: ee.inputName, stamp: pose.stamp === 0 ? now : pose.stamp, maxAge: maxAge.pose });
+      // A pose from static transforms alone has no time: it holds now.
+      stamps.push({ input: ee.inputName, stamp: pose.stamp ?? now, maxAge: maxAge.pose });
       const jointInput = `${name} joints (${cfg.jointTopic})`;
       const names = [...cfg.joints, ...(cfg.gripper && !cfg.joints.includes(cfg.gripper.joint) ? [cfg.gripper.joint] : [])];
       let gripper: number | null = null;

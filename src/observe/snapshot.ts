@@ -4,6 +4,7 @@
  * snapshot is only as fresh as its oldest part: its stamp is the oldest input stamp.
  */
 import { InputError } from '../errors.js';
+import { formatTime, secondsBetween } from '../time.js';
 
 export type RefusalReason = 'missing' | 'stale' | 'future' | 'invalid';
 
@@ -22,29 +23,32 @@ export class SnapshotRefused extends InputError {
 
 export interface InputStamp {
   input: string;
-  stamp: number;
+  /** Nanoseconds. */
+  stamp: bigint;
+  /** Seconds. */
   maxAge: number;
 }
 
 export interface Freshness {
-  /** Oldest input stamp: the observation time of the snapshot. */
-  stamp: number;
+  /** Oldest input stamp: the observation time of the snapshot (nanoseconds). */
+  stamp: bigint;
+  /** Seconds, per input, at the snapshot's time. */
   ages: Map<string, number>;
 }
 
-export function checkFreshness(now: number, inputs: readonly InputStamp[], futureTolerance: number): Freshness {
+export function checkFreshness(now: bigint, inputs: readonly InputStamp[], futureTolerance: number): Freshness {
   const ages = new Map<string, number>();
-  let stamp = Infinity;
+  let stamp: bigint | null = null;
   for (const { input, stamp: s, maxAge } of inputs) {
-    const age = now - s;
+    const age = secondsBetween(now, s);
     if (age < -futureTolerance) {
-      throw new SnapshotRefused(input, 'future', `stamp ${s.toFixed(3)} s is ${(-age * 1e3).toFixed(1)} ms ahead of the clock (${now.toFixed(3)} s); check the clocks (use_sim_time, NTP/PTP).`, age);
+      throw new SnapshotRefused(input, 'future', `stamp ${formatTime(s)} is ${(-age * 1e3).toFixed(1)} ms ahead of the clock (${formatTime(now)}); check the clocks (use_sim_time, NTP/PTP).`, age);
     }
     if (age > maxAge) {
       throw new SnapshotRefused(input, 'stale', `latest sample is ${(age * 1e3).toFixed(0)} ms old, above its bound of ${(maxAge * 1e3).toFixed(0)} ms.`, age);
     }
     ages.set(input, age);
-    stamp = Math.min(stamp, s);
+    if (stamp === null || s < stamp) stamp = s;
   }
-  return { stamp, ages };
+  return { stamp: stamp ?? now, ages };
 }

@@ -7,10 +7,11 @@
 import { InputError } from '../errors.js';
 import { compose, invert, IDENTITY, lerpVec, quatNormalize, slerp, type Quat, type Transform, type Vec3 } from '../geometry.js';
 import type { TFMessage } from '../messages.js';
-import { stampToSec } from '../time.js';
+import { formatTime, secondsBetween, secondsToNs, stampToNs } from '../time.js';
 
 interface Sample {
-  time: number;
+  /** Nanoseconds. */
+  time: bigint;
   tf: Transform;
 }
 
@@ -27,10 +28,13 @@ export interface TfBufferOptions {
 
 export class TfBuffer {
   readonly #edges = new Map<string, Edge>();
-  readonly #cache: number;
+  readonly #cacheSeconds: number;
+  /** Nanoseconds; null keeps everything. */
+  readonly #cache: bigint | null;
 
   constructor({ cacheSeconds = 10 }: TfBufferOptions = {}) {
-    this.#cache = cacheSeconds;
+    this.#cacheSeconds = cacheSeconds;
+    this.#cache = Number.isFinite(cacheSeconds) ? secondsToNs(cacheSeconds) : null;
   }
 
   frames(): string[] {
@@ -53,7 +57,7 @@ export class TfBuffer {
       if (![...t, ...q].every(Number.isFinite)) throw new InputError(`${where}: translation or rotation is not finite.`);
       const n = Math.hypot(...q);
       if (Math.abs(n - 1) > 1e-2) throw new InputError(`${where}: rotation quaternion has norm ${n.toFixed(4)}, expected 1.`);
-      return { child, parent, sample: { time: stampToSec(ts.header.stamp), tf: { t, q: quatNormalize(q) } } };
+      return { child, parent, sample: { time: stampToNs(ts.header.stamp), tf: { t, q: quatNormalize(q) } } };
     });
     for (const { child, parent, sample } of parsed) this.#insert(child, parent, isStatic, sample);
   }
@@ -74,9 +78,10 @@ export class TfBuffer {
     while (i > 0 && (s[i - 1] as Sample).time > sample.time) i--;
     if (i > 0 && (s[i - 1] as Sample).time === sample.time) s[i - 1] = sample;
     else s.splice(i, 0, sample);
-    const newest = (s[s.length - 1] as Sample).time;
+    if (this.#cache === null) return;
+    const oldest = (s[s.length - 1] as Sample).time - this.#cache;
     let drop = 0;
-    while (drop < s.length - 1 && (s[drop] as Sample).time < newest - this.#cache) drop++;
+    while (drop < s.length - 1 && (s[drop] as Sample).time < oldest) drop++;
     if (drop > 0) s.splice(0, drop);
   }
 
@@ -109,35 +114,36 @@ export class TfBuffer {
     }
   }
 
-  #edgeAt(child: string, time: number, query: string): Transform {
+  #edgeAt(child: string, time: bigint, query: string): Transform {
     const e = this.#edges.get(child) as Edge;
     if (e.isStatic) return (e.samples[0] as Sample).tf;
     const s = e.samples;
     const first = s[0] as Sample, last = s[s.length - 1] as Sample;
-    if (time > last.time + 1e-9) {
-      throw new InputError(`TF: ${query}: the latest ${e.parent} -> ${child} transform is at ${last.time.toFixed(6)} s, ${((time - last.time) * 1e3).toFixed(1)} ms before the requested time ${time.toFixed(6)} s (extrapolation into the future).`);
+    if (time > last.time) {
+      throw new InputError(`TF: ${query}: the latest ${e.parent} -> ${child} transform is at ${formatTime(last.time)}, ${(secondsBetween(time, last.time) * 1e3).toFixed(1)} ms before the requested time ${formatTime(time)} (extrapolation into the future).`);
     }
-    if (time < first.time - 1e-9) {
-      throw new InputError(`TF: ${query}: the oldest ${e.parent} -> ${child} transform is at ${first.time.toFixed(6)} s, after the requested time ${time.toFixed(6)} s (extrapolation into the past; the cache keeps ${this.#cache} s).`);
+    if (time < first.time) {
+      throw new InputError(`TF: ${query}: the oldest ${e.parent} -> ${child} transform is at ${formatTime(first.time)}, after the requested time ${formatTime(time)} (extrapolation into the past; the cache keeps ${this.#cacheSeconds} s).`);
     }
     // Binary search for the first sample at or after `time` (histories hold hundreds of samples).
     let lo = 0, hi = s.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((s[mid] as Sample).time >= time - 1e-9) hi = mid; else lo = mid + 1;
+      if ((s[mid] as Sample).time >= time) hi = mid; else lo = mid + 1;
     }
     if (hi === 0) return first.tf;
     const a = s[hi - 1] as Sample, b = s[hi] as Sample;
-    if (Math.abs(b.time - time) <= 1e-9) return b.tf;
-    const u = (time - a.time) / (b.time - a.time);
+    if (b.time === time) return b.tf;
+    const u = Number(time - a.time) / Number(b.time - a.time);
     return { t: lerpVec(a.tf.t, b.tf.t, u), q: slerp(a.tf.q, b.tf.q, u) };
   }
 
   /**
-   * The transform mapping points in `source` into `target`, at `time` (seconds) or at the latest
-   * time every link of the chain has data for ('latest'), with the time it is valid at.
+   * The transform mapping points in `source` into `target`, at `time` (nanoseconds) or at the latest
+   * time every link of the chain has data for ('latest'), with the time it is valid at (null when
+   * every link is static: valid at every time).
    */
-  lookup(target: string, source: string, time: number | 'latest'): { transform: Transform; stamp: number } {
+  lookup(target: string, source: string, time: bigint | 'latest'): { transform: Transform; stamp: bigint | null } {
     const query = `${source} -> ${target}`;
     const known = this.frames();
     for (const f of [target, source]) {
@@ -153,19 +159,21 @@ export class TfBuffer {
     }
     const srcLinks = up.slice(0, up.indexOf(common));
     const tgtLinks = down.slice(0, down.indexOf(common));
-    let at = typeof time === 'number' ? time : Infinity;
+    let at: bigint | null = time === 'latest' ? null : time;
     if (time === 'latest') {
       for (const child of [...srcLinks, ...tgtLinks]) {
         const e = this.#edges.get(child) as Edge;
-        if (!e.isStatic) at = Math.min(at, (e.samples[e.samples.length - 1] as Sample).time);
+        const newest = (e.samples[e.samples.length - 1] as Sample).time;
+        if (!e.isStatic && (at === null || newest < at)) at = newest;
       }
-      if (at === Infinity) at = 0; // static only: valid at every time
     }
+    // Static links ignore the time; with no dynamic link there is no time to ask for.
+    const when = at ?? 0n;
     // common <- source: compose links from the common frame down to the source.
     let commonFromSource: Transform = IDENTITY;
-    for (let i = srcLinks.length - 1; i >= 0; i--) commonFromSource = compose(commonFromSource, this.#edgeAt(srcLinks[i] as string, at, query));
+    for (let i = srcLinks.length - 1; i >= 0; i--) commonFromSource = compose(commonFromSource, this.#edgeAt(srcLinks[i] as string, when, query));
     let commonFromTarget: Transform = IDENTITY;
-    for (let i = tgtLinks.length - 1; i >= 0; i--) commonFromTarget = compose(commonFromTarget, this.#edgeAt(tgtLinks[i] as string, at, query));
+    for (let i = tgtLinks.length - 1; i >= 0; i--) commonFromTarget = compose(commonFromTarget, this.#edgeAt(tgtLinks[i] as string, when, query));
     return { transform: compose(invert(commonFromTarget), commonFromSource), stamp: at };
   }
 }

@@ -5,6 +5,7 @@ import { ArmPipeline } from '../../src/act/arm-pipeline.js';
 import { SafetyFilter, type SafetyLimits } from '../../src/act/safety.js';
 import type { BlendMode } from '../../src/act/timeline.js';
 import { GaussianNoise } from '../../src/model/noise.js';
+import { ns } from '../scene.js';
 
 const LIMITS: SafetyLimits = {
   workspaceMin: [0.1, -0.4, 0.02], workspaceMax: [0.6, 0.4, 0.5],
@@ -16,7 +17,7 @@ const pose = (t: Vec3, q: Quat = DOWN): Transform => ({ t, q });
 describe('safety filter', () => {
   it('starts from the measured pose and limits the first step', () => {
     const f = new SafetyFilter(LIMITS);
-    const r = f.filter({ pose: pose([0.5, 0, 0.3]), gripper: 0.5 }, 1, pose([0.3, 0, 0.3]));
+    const r = f.filter({ pose: pose([0.5, 0, 0.3]), gripper: 0.5 }, ns(1), pose([0.3, 0, 0.3]));
     assert.ok(r.ok);
     assert.ok(Math.abs(r.target.pose.t[0] - (0.3 + 0.5 * 0.05)) < 1e-12);
     assert.deepEqual(r.interventions, ['linear_speed']);
@@ -24,8 +25,8 @@ describe('safety filter', () => {
 
   it('refuses to start without a measured pose, or from one outside the workspace', () => {
     const f = new SafetyFilter(LIMITS);
-    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, 0, null), { ok: false, reason: 'no_measured_pose' });
-    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, 0, pose([0.9, 0, 0.3])), { ok: false, reason: 'measured_outside_workspace' });
+    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), null), { ok: false, reason: 'no_measured_pose' });
+    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), pose([0.9, 0, 0.3])), { ok: false, reason: 'measured_outside_workspace' });
     assert.equal(f.counts.get('measured_outside_workspace'), 1);
   });
 
@@ -33,7 +34,7 @@ describe('safety filter', () => {
     const f = new SafetyFilter(LIMITS);
     const start = pose([0.59, 0, 0.3]);
     const turned = quatNormalize([0, 1, 0, 0]); // 180 degrees from DOWN about z
-    const r = f.filter({ pose: pose([0.7, 0, 0.3], turned), gripper: 1.3 }, 0.05, start);
+    const r = f.filter({ pose: pose([0.7, 0, 0.3], turned), gripper: 1.3 }, ns(0.05), start);
     assert.ok(r.ok);
     assert.equal(r.target.pose.t[0], 0.6);
     assert.ok(Math.abs(angleBetween(DOWN, r.target.pose.q) - 2.0 * 0.05) < 1e-9);
@@ -44,7 +45,7 @@ describe('safety filter', () => {
 
   it('refuses a non-finite target, counted', () => {
     const f = new SafetyFilter(LIMITS);
-    assert.deepEqual(f.filter({ pose: pose([NaN, 0, 0.3]), gripper: 0 }, 0, pose([0.3, 0, 0.3])), { ok: false, reason: 'non_finite' });
+    assert.deepEqual(f.filter({ pose: pose([NaN, 0, 0.3]), gripper: 0 }, ns(0), pose([0.3, 0, 0.3])), { ok: false, reason: 'non_finite' });
     assert.equal(f.counts.get('non_finite'), 1);
   });
 
@@ -71,14 +72,14 @@ describe('safety filter', () => {
         const gripper = Array.from({ length: horizon }, () => (wild ? u(-3, 3) : u(0, 1)));
         if (wild && g.uniform() < 0.3) poses[Math.floor(u(0, horizon))]!.t[1] = NaN;
         try {
-          p.addChunk({ stamp: now - latency, dt, poses, gripper }, now);
+          p.addChunk({ stamp: ns(now - latency), dt, poses, gripper }, ns(now));
         } catch {
           refusedNaN++;
         }
         const ticks = Math.floor(u(1, 20));
         for (let k = 0; k < ticks; k++) {
           now += u(0.001, 0.03) * (g.uniform() < 0.05 ? 10 : 1); // jittered ticks, some late
-          const r = p.tick(now, measured);
+          const r = p.tick(ns(now), measured);
           if (r.kind !== 'target') continue;
           targets++;
           assert.ok(!outside, 'commanded while the measured pose is outside the workspace');

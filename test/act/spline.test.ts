@@ -71,7 +71,7 @@ describe('quaternion hemisphere', () => {
   });
 
   it('a validated chunk has no sign flip between steps', () => {
-    const c = validateChunk({ stamp: 0, dt: 0.1, poses: [pose(0, 3.1), { t: [0, 0, 0], q: yaw(3.2).map((v) => v) as Quat }, pose(0, 3.3)], gripper: null }, 'left');
+    const c = validateChunk({ stamp: 0n, dt: 0.1, poses: [pose(0, 3.1), { t: [0, 0, 0], q: yaw(3.2).map((v) => v) as Quat }, pose(0, 3.3)], gripper: null }, 'left');
     for (let k = 1; k < c.poses.length; k++) {
       const a = c.poses[k - 1]!.q, b = c.poses[k]!.q;
       assert.ok(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3] > 0, `step ${k}`);

@@ -6,16 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McapIndexedReader, McapWriter } from '@mcap/core';
 
-import { nsToSec } from '../../src/bag/bag.js';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
 import { openBag } from '../../src/bag/open-bag.js';
-import { decodedMessages } from '../../src/bag/decoded-messages.js';
+import { decodedMessages, type DecodedMessage } from '../../src/bag/decoded-messages.js';
 import type { JointState, StringMsg } from '../../src/messages.js';
 import { rejection, ROOT } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twinvla-bags-'));
 
-async function collect(path: string): Promise<{ topic: string; type: string; time: number; message: unknown }[]> {
+async function collect(path: string): Promise<DecodedMessage[]> {
   const out = [];
   const bag = await openBag(path);
   try {
@@ -29,15 +28,15 @@ async function collect(path: string): Promise<{ topic: string; type: string; tim
 async function writeSample(path: string): Promise<void> {
   const w = await Ros2McapWriter.create(path);
   for (let i = 0; i < 50; i++) {
-    await w.write('/joint_states', 'sensor_msgs/msg/JointState', 100 + i * 0.01, { header: { stamp: { sec: 100, nanosec: i * 10_000_000 }, frame_id: '' }, name: ['a', 'b'], position: [i, -i], velocity: [], effort: [] }, 'sensor_data');
-    if (i % 10 === 0) await w.write('/instruction', 'std_msgs/msg/String', 100 + i * 0.01 + 0.001, { data: `go ${i}` });
+    await w.write('/joint_states', 'sensor_msgs/msg/JointState', 100_000_000_000n + BigInt(i) * 10_000_000n, { header: { stamp: { sec: 100, nanosec: i * 10_000_000 }, frame_id: '' }, name: ['a', 'b'], position: [i, -i], velocity: [], effort: [] }, 'sensor_data');
+    if (i % 10 === 0) await w.write('/instruction', 'std_msgs/msg/String', 100_001_000_000n + BigInt(i) * 10_000_000n, { data: `go ${i}` });
   }
   await w.close();
 }
 
 describe('bags: MCAP and rosbag2 sqlite', function () {
   this.timeout(60_000);
-  let expected: { topic: string; time_ns: number; position?: number[]; data?: string }[];
+  let expected: { topic: string; time_ns: string; position?: number[]; data?: string }[];
 
   before(() => {
     execFileSync(join(ROOT, '.venv', 'bin', 'python'), ['-m', 'twinvla_tools.test_bags', join(dir, 'py')], { env: { ...process.env, PYTHONPATH: join(ROOT, 'tools') } });
@@ -49,7 +48,7 @@ describe('bags: MCAP and rosbag2 sqlite', function () {
     got.forEach((m, i) => {
       const want = expected[i]!;
       assert.equal(m.topic, want.topic);
-      assert.ok(Math.abs(m.time - nsToSec(BigInt(want.time_ns))) < 1e-9);
+      assert.equal(m.time, BigInt(want.time_ns)); // to the nanosecond
       if (want.position) assert.deepEqual(Array.from((m.message as JointState).position), want.position);
       if (want.data) assert.equal((m.message as StringMsg).data, want.data);
     });
@@ -103,7 +102,7 @@ describe('bags: MCAP and rosbag2 sqlite', function () {
     await w.end();
     await fh.close();
     const got = await collect(path);
-    assert.deepEqual(got.map((m) => m.time), [1, 2, 3]);
+    assert.deepEqual(got.map((m) => m.time), [1_000_000_000n, 2_000_000_000n, 3_000_000_000n]);
     assert.equal((got[0]!.message as StringMsg).data, 'hi');
   });
 

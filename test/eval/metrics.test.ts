@@ -4,7 +4,10 @@ import { GroundTruth } from '../../src/eval/ground-truth.js';
 import { armMetrics, stat, type ChunkRecord } from '../../src/eval/metrics.js';
 import { FlipCounter, MotionAccumulator } from '../../src/eval/motion.js';
 import type { Quat, Transform, Vec3 } from '../../src/geometry.js';
-import { secToStamp } from '../../src/time.js';
+import { nsToStamp } from '../../src/time.js';
+import { ns } from '../scene.js';
+
+const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(ns(t));
 
 const Q: Quat = [0, 0, 0, 1];
 const at = (x: number): Transform => ({ t: [x, 0, 0], q: Q });
@@ -14,9 +17,9 @@ function truth(): GroundTruth {
   // Recorded targets: x = t metres, from t = 0 to 1 s; the measured pose stays at x = 0.1.
   for (let i = 0; i <= 4; i++) {
     const t = i * 0.25;
-    g.observe('/left/target_pose', 'geometry_msgs/msg/PoseStamped', t, { header: { stamp: secToStamp(t), frame_id: 'base' }, pose: { position: { x: t, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
-    g.observe('/left/gripper_command', 'std_msgs/msg/Float64', t, { data: t < 0.6 ? 0 : 1 });
-    g.observe('/tf', 'tf2_msgs/msg/TFMessage', t, { transforms: [{ header: { stamp: secToStamp(t), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.1, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
+    g.observe('/left/target_pose', 'geometry_msgs/msg/PoseStamped', ns(t), { header: { stamp: secToStamp(t), frame_id: 'base' }, pose: { position: { x: t, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
+    g.observe('/left/gripper_command', 'std_msgs/msg/Float64', ns(t), { data: t < 0.6 ? 0 : 1 });
+    g.observe('/tf', 'tf2_msgs/msg/TFMessage', ns(t), { transforms: [{ header: { stamp: secToStamp(t), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.1, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
   }
   return g;
 }
@@ -32,11 +35,11 @@ describe('evaluation metrics, computed by hand', () => {
     assert.equal(g.source('left'), 'recorded_targets');
     // Executed 10, 20, 30 mm ahead of the recorded target along x; grippers right, right, wrong.
     const executed = [
-      { time: 0.25, pose: at(0.26), gripper: 0 },
-      { time: 0.5, pose: at(0.52), gripper: 0 },
-      { time: 0.75, pose: at(0.78), gripper: 0 },
+      { time: ns(0.25), pose: at(0.26), gripper: 0 },
+      { time: ns(0.5), pose: at(0.52), gripper: 0 },
+      { time: ns(0.75), pose: at(0.78), gripper: 0 },
     ];
-    const chunk: ChunkRecord = { published: 0.2, stamp: 0, dt: 0.25, arms: new Map([['left', { poses: [at(0), at(0.255), at(0.5)], gripper: null }]]) };
+    const chunk: ChunkRecord = { published: ns(0.2), stamp: 0n, dt: 0.25, arms: new Map([['left', { poses: [at(0), at(0.255), at(0.5)], gripper: null }]]) };
     const m = armMetrics('left', g, executed, [chunk], 0.5);
     assert.deepEqual(m.executed.position_error_mm, { count: 3, mean: 20, median: 20, p95: 29 });
     assert.equal(m.executed.rotation_error_deg.mean, 0);
@@ -78,7 +81,7 @@ describe('evaluation metrics, computed by hand', () => {
     // 20 mm step between the recorded stamps 0.25 and 0.5, none after; one sign flip (same rotation).
     const executed = Array.from({ length: 21 }, (_, i) => {
       const t = i * 0.05;
-      return { time: t, pose: { t: [t + (t >= 0.5 ? 0.02 : 0), 0, 0] as Vec3, q: (i === 10 ? [0, 0, 0, -1] : Q) as Quat }, gripper: 0 };
+      return { time: ns(t), pose: { t: [t + (t >= 0.5 ? 0.02 : 0), 0, 0] as Vec3, q: (i === 10 ? [0, 0, 0, -1] : Q) as Quat }, gripper: 0 };
     });
     const m = armMetrics('left', g, executed, [], 0.5).executed.motion;
     assert.equal(m.sampled_at, 'recorded_stamps');
@@ -95,9 +98,9 @@ describe('evaluation metrics, computed by hand', () => {
 
   it('falls back to TF when the bag has no recorded targets', () => {
     const g = new GroundTruth([{ name: 'left', baseFrame: 'base', eeFrame: 'ee', targetTopic: '/none', gripperTopic: '/none', gripper: { joint: 'g', closedPosition: 0, openPosition: 1, modelClosed: 0, modelOpen: 1 } }]);
-    g.observe('/tf', 'tf2_msgs/msg/TFMessage', 0, { transforms: [{ header: { stamp: secToStamp(0), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.2, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
-    g.observe('/tf', 'tf2_msgs/msg/TFMessage', 1, { transforms: [{ header: { stamp: secToStamp(1), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.4, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
+    g.observe('/tf', 'tf2_msgs/msg/TFMessage', ns(0), { transforms: [{ header: { stamp: secToStamp(0), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.2, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
+    g.observe('/tf', 'tf2_msgs/msg/TFMessage', ns(1), { transforms: [{ header: { stamp: secToStamp(1), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.4, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
     assert.equal(g.source('left'), 'tf');
-    assert.ok(Math.abs(g.pose('left', 0.5)!.t[0] - 0.3) < 1e-12);
+    assert.ok(Math.abs(g.pose('left', ns(0.5))!.t[0] - 0.3) < 1e-12);
   });
 });

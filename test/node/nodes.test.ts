@@ -5,7 +5,8 @@ import { SafetyFilter } from '../../src/act/safety.js';
 import { parseInterpolation } from '../../src/act/spline.js';
 import { angleBetween, distance, type Quat, type Vec3 } from '../../src/geometry.js';
 import { armChunkFrom } from '../../src/node/chunk-message.js';
-import { stampToSec } from '../../src/time.js';
+import { chunkEnd } from '../../src/act/chunk.js';
+import { secondsToNs as ns, stampToNs } from '../../src/time.js';
 import { Scene, sceneMessages, stampOf } from './replay-scene.js';
 
 const pos = (p: { pose: { position: { x: number; y: number; z: number } } }): Vec3 => [p.pose.position.x, p.pose.position.y, p.pose.position.z];
@@ -25,11 +26,11 @@ describe('nodes over the replay graph', function () {
     s.bus.call('/twinvla_right_executor/enable', { data: true });
     await s.bus.run(sceneMessages(101.02, 102, { withStatic: false }));
     for (const arm of ['left', 'right'] as const) {
-      const ts = s.targets[arm].map((x) => x.time);
+      const ts = s.targets[arm].map((x) => x.ns);
       assert.ok(ts.length >= 45 && ts.length <= 51, `${arm}: ${ts.length} targets in 1 s at 50 Hz`);
-      for (let i = 1; i < ts.length; i++) assert.ok(Math.abs(ts[i]! - ts[i - 1]! - 0.02) < 1e-6);
+      for (let i = 1; i < ts.length; i++) assert.equal(ts[i]! - ts[i - 1]!, 20_000_000n); // exactly 20 ms apart
       // Stamps are the tick's time; the frame is the arm's base frame.
-      for (const x of s.targets[arm]) assert.ok(Math.abs(stampOf(x.msg) - x.time) < 1e-6 && x.msg.header.frame_id === `${arm}_base`);
+      for (const x of s.targets[arm]) assert.ok(stampOf(x.msg) === x.ns && x.msg.header.frame_id === `${arm}_base`);
       assert.equal(s.grippers[arm].length, ts.length);
     }
   });
@@ -41,10 +42,10 @@ describe('nodes over the replay graph', function () {
     for (const arm of ['left', 'right'] as const) {
       const safety = new SafetyFilter((arm === 'left' ? s.left : s.right).pipeline.safety.limits);
       const measured = { t: [0.3, arm === 'left' ? 0.2 : -0.2, 0.2] as Vec3, q: [1, 0, 0, 0] as Quat };
-      for (const { time, seq, msg } of s.targets[arm]) {
+      for (const { ns: time, seq, msg } of s.targets[arm]) {
         const arrived = s.chunks.filter((c) => c.seq < seq);
         const { chunk } = armChunkFrom(arrived[arrived.length - 1]!.msg, arm)!;
-        assert.ok(time <= chunk.stamp + (chunk.poses.length - 1) * chunk.dt, 'a target without a covering chunk');
+        assert.ok(time <= chunkEnd(chunk), 'a target without a covering chunk');
         const r = safety.filter(sampleChunk(chunk, time, 'hold', parseInterpolation(s.left.params['interpolation'] as string, 'interpolation')), time, measured);
         assert.ok(r.ok);
         assert.ok(distance(r.target.pose.t, pos(msg)) < 1e-9, `${arm} at ${time}`);
@@ -54,7 +55,7 @@ describe('nodes over the replay graph', function () {
     }
     assert.ok(compared > 100, `compared ${compared}`);
     // Chunks carry the snapshot's observation time, older than their publication by the latency.
-    for (const c of s.chunks) assert.ok(stampToSec(c.msg.header.stamp) <= c.time - 0.05 + 1e-9);
+    for (const c of s.chunks) assert.ok(stampToNs(c.msg.header.stamp) <= c.ns - ns(0.05));
   });
 
   it('a stale camera stops new chunks; the executors hold within one tick after the last chunk ends, then recover', async () => {
@@ -64,9 +65,9 @@ describe('nodes over the replay graph', function () {
     assert.ok(s.chunks.every((c) => c.time < 21.3 || c.time > 24), 'a chunk was published from a stale camera');
     assert.ok((s.policy.refused.get('stale') ?? 0) > 0);
     const { chunk } = armChunkFrom(lastBefore.msg, 'left')!;
-    const end = chunk.stamp + (chunk.poses.length - 1) * chunk.dt;
-    const after = s.targets.left.filter((t) => t.time > end);
-    assert.ok(after.length > 0 && after[0]!.time - end <= 0.02 + 1e-9, 'no tick right after the chunk ended');
+    const end = chunkEnd(chunk);
+    const after = s.targets.left.filter((t) => t.ns > end);
+    assert.ok(after.length > 0 && after[0]!.ns - end <= ns(0.02), 'no tick right after the chunk ended');
     // Holding republishes the last commanded pose with fresh stamps.
     const held = after.slice(0, 5).map((t) => pos(t.msg));
     for (const p of held) assert.ok(distance(p, held[0]!) < 1e-12);
@@ -85,8 +86,8 @@ describe('nodes over the replay graph', function () {
     await s.bus.run(sceneMessages(30, 33, { headUntil: 31 }));
     const last = s.chunks[s.chunks.length - 1]!;
     const { chunk } = armChunkFrom(last.msg, 'right')!;
-    const end = chunk.stamp + (chunk.poses.length - 1) * chunk.dt;
-    assert.equal(s.targets.right.filter((t) => t.time > end + 1e-6).length, 0);
+    const end = chunkEnd(chunk);
+    assert.equal(s.targets.right.filter((t) => t.ns > end).length, 0);
     assert.equal(s.right.status, 'stopped');
   });
 
@@ -144,7 +145,7 @@ describe('nodes over the replay graph', function () {
     assert.ok(policy.length >= 2);
     const kv = Object.fromEntries(policy[policy.length - 1]!.values.map((v) => [v.key, v.value]));
     assert.equal(kv['execution_provider'], 'cpu');
-    assert.equal(kv['inference_latency_p50_ms'], '50.000');
+    assert.equal(kv['inference_latency_p50_ms'], '50'); // exactly: times are whole nanoseconds
     assert.ok(Math.abs(Number(kv['rate_hz./cam_high/image_raw']) - 16.7) < 1.5);
     assert.ok('refused.stale' in kv);
     assert.ok(Number(kv['age_ms.camera head (/cam_high/image_raw)']) >= 0 && Number(kv['age_ms.camera head (/cam_high/image_raw)']) <= 200);

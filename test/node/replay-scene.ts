@@ -4,7 +4,7 @@ import { ArmExecutor } from '../../src/node/arm-executor.js';
 import { PolicyNode } from '../../src/node/policy-node.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../../src/graph/replay.js';
 import { MemoryLogger } from '../../src/log.js';
-import { stampToSec } from '../../src/time.js';
+import { nsToSeconds, secondsToNs, stampToNs } from '../../src/time.js';
 import { TWINVLA_TINY } from '../helpers.js';
 import { eeTf, jointState, jpegImage, rawImage, staticTf } from '../scene.js';
 
@@ -41,8 +41,9 @@ export function executorParams(arm: 'left' | 'right', over: Record<string, unkno
   };
 }
 
-/** time: simulated publication time; seq: publication order across all topics. */
-export interface Stamped<T> { time: number; seq: number; msg: T }
+/** ns: simulated publication time; time: the same in seconds (for readable assertions); seq:
+ * publication order across all topics. */
+export interface Stamped<T> { ns: bigint; time: number; seq: number; msg: T }
 
 export class Scene {
   readonly bus: ReplayBus;
@@ -57,12 +58,13 @@ export class Scene {
   constructor(latency: LatencyModel) {
     this.bus = new ReplayBus({ latency, logLevel: 'silent' });
     let seq = 0;
-    this.bus.taps.push((topic, _type, time, msg) => {
+    this.bus.taps.push((topic, _type, ns, msg) => {
       seq++;
-      if (topic === '/twinvla/action_chunk') this.chunks.push({ time, seq, msg: msg as ActionChunkMsg });
+      const time = nsToSeconds(ns);
+      if (topic === '/twinvla/action_chunk') this.chunks.push({ ns, time, seq, msg: msg as ActionChunkMsg });
       for (const arm of ['left', 'right'] as const) {
-        if (topic === `/twinvla_${arm}_executor/target_pose`) this.targets[arm].push({ time, seq, msg: msg as PoseStamped });
-        if (topic === `/twinvla_${arm}_executor/gripper_command`) this.grippers[arm].push({ time, seq, msg: msg as Float64 });
+        if (topic === `/twinvla_${arm}_executor/target_pose`) this.targets[arm].push({ ns, time, seq, msg: msg as PoseStamped });
+        if (topic === `/twinvla_${arm}_executor/gripper_command`) this.grippers[arm].push({ ns, time, seq, msg: msg as Float64 });
       }
     });
   }
@@ -83,19 +85,20 @@ export class Scene {
  */
 export function sceneMessages(t0: number, t1: number, { headUntil = Infinity, dx = (_t: number): number => 0, withStatic = true }: { headUntil?: number; dx?: (t: number) => number; withStatic?: boolean } = {}): ReplayMessage[] {
   const out: ReplayMessage[] = [];
-  if (withStatic) out.push({ topic: '/tf_static', type: 'tf2_msgs/msg/TFMessage', time: t0, message: staticTf() });
+  if (withStatic) out.push({ topic: '/tf_static', type: 'tf2_msgs/msg/TFMessage', time: secondsToNs(t0), message: staticTf() });
   for (let i = 0; t0 + i * 0.02 <= t1 + 1e-9; i++) {
     const t = Math.round((t0 + i * 0.02) * 1e6) / 1e6;
-    out.push({ topic: '/tf', type: 'tf2_msgs/msg/TFMessage', time: t, message: eeTf(t, dx(t)) });
-    out.push({ topic: '/joint_states', type: 'sensor_msgs/msg/JointState', time: t, message: jointState(t, 'left', 0.03) });
-    out.push({ topic: '/joint_states', type: 'sensor_msgs/msg/JointState', time: t, message: jointState(t, 'right', 0.02) });
+    const time = secondsToNs(t);
+    out.push({ topic: '/tf', type: 'tf2_msgs/msg/TFMessage', time, message: eeTf(t, dx(t)) });
+    out.push({ topic: '/joint_states', type: 'sensor_msgs/msg/JointState', time, message: jointState(t, 'left', 0.03) });
+    out.push({ topic: '/joint_states', type: 'sensor_msgs/msg/JointState', time, message: jointState(t, 'right', 0.02) });
     if (i % 3 === 0) {
-      if (t < headUntil) out.push({ topic: '/cam_high/image_raw', type: 'sensor_msgs/msg/Image', time: t, message: rawImage(t) });
-      out.push({ topic: '/cam_left_wrist/image_raw/compressed', type: 'sensor_msgs/msg/CompressedImage', time: t, message: jpegImage(t) });
-      out.push({ topic: '/cam_right_wrist/image_raw', type: 'sensor_msgs/msg/Image', time: t, message: rawImage(t) });
+      if (t < headUntil) out.push({ topic: '/cam_high/image_raw', type: 'sensor_msgs/msg/Image', time, message: rawImage(t) });
+      out.push({ topic: '/cam_left_wrist/image_raw/compressed', type: 'sensor_msgs/msg/CompressedImage', time, message: jpegImage(t) });
+      out.push({ topic: '/cam_right_wrist/image_raw', type: 'sensor_msgs/msg/Image', time, message: rawImage(t) });
     }
   }
-  return out.sort((a, b) => a.time - b.time);
+  return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 
-export const stampOf = (p: PoseStamped): number => stampToSec(p.header.stamp);
+export const stampOf = (p: PoseStamped): bigint => stampToNs(p.header.stamp);

@@ -15,7 +15,7 @@ describe('joint states', () => {
     b.update(js(11, ['left_gripper'], [0.02]));
     const r = b.read(['left_gripper', 'left_shoulder', 'left_waist'], 'left joints');
     assert.deepEqual(Array.from(r.positions), [0.02, 0.3, 0.1]);
-    assert.equal(r.stamp, 10); // the oldest joint's stamp
+    assert.equal(r.stamp, 10_000_000_000n); // the oldest joint's stamp, nanoseconds
   });
 
   it('names a missing joint, the topic and the joints it has', () => {

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { TfBuffer } from '../../src/observe/tf-buffer.js';
 import type { TFMessage, TransformStamped } from '../../src/messages.js';
 import { thrown } from '../helpers.js';
+import { ns } from '../scene.js';
 
 function tf(parent: string, child: string, sec: number, t: [number, number, number], q: [number, number, number, number] = [0, 0, 0, 1]): TransformStamped {
   return {
@@ -25,8 +26,8 @@ describe('TF buffer', () => {
   }
 
   it('chains frames and interpolates in time (lerp and slerp)', () => {
-    const { transform, stamp } = robot().lookup('world', 'left_ee', 10.5);
-    assert.equal(stamp, 10.5);
+    const { transform, stamp } = robot().lookup('world', 'left_ee', ns(10.5));
+    assert.equal(stamp, ns(10.5));
     assert.ok(Math.abs(transform.t[0] - 1.1) < 1e-12 && Math.abs(transform.t[2] - 0.5) < 1e-12);
     // Half of a 90-degree turn about z: 45 degrees.
     const half = Math.sin(Math.PI / 8);
@@ -35,7 +36,7 @@ describe('TF buffer', () => {
 
   it('answers the inverse direction and at the latest common time', () => {
     const { transform, stamp } = robot().lookup('left_ee', 'world', 'latest');
-    assert.equal(stamp, 11);
+    assert.equal(stamp, ns(11));
     // world origin seen from left_ee: -(R^T (t)) with t = (1.2, 0, 0.5), R = 90 deg about z.
     assert.ok(Math.abs(transform.t[0] - 0) < 1e-12 && Math.abs(transform.t[1] - 1.2) < 1e-12 && Math.abs(transform.t[2] + 0.5) < 1e-12);
   });
@@ -47,12 +48,12 @@ describe('TF buffer', () => {
   });
 
   it('refuses a stamp from the future (no extrapolation)', () => {
-    const e = thrown(() => robot().lookup('base', 'left_ee', 11.25));
-    assert.match(e.message, /the latest base -> left_ee transform is at 11\.000000 s, 250\.0 ms before the requested time 11\.250000 s \(extrapolation into the future\)/);
+    const e = thrown(() => robot().lookup('base', 'left_ee', ns(11.25)));
+    assert.match(e.message, /the latest base -> left_ee transform is at 11\.000000000 s, 250\.0 ms before the requested time 11\.250000000 s \(extrapolation into the future\)/);
   });
 
   it('refuses a time older than the data', () => {
-    assert.match(thrown(() => robot().lookup('base', 'left_ee', 9)).message, /extrapolation into the past/);
+    assert.match(thrown(() => robot().lookup('base', 'left_ee', ns(9))).message, /extrapolation into the past/);
   });
 
   it('detects a loop in the tree', () => {
@@ -77,7 +78,7 @@ describe('TF buffer', () => {
   it('keeps only the cache duration of history', () => {
     const b = new TfBuffer({ cacheSeconds: 2 });
     for (let s = 0; s <= 10; s++) b.add(msg(tf('base', 'ee', s, [s, 0, 0])), false, '/tf');
-    assert.match(thrown(() => b.lookup('base', 'ee', 7.5)).message, /oldest base -> ee transform is at 8\.000000 s/);
-    assert.equal(b.lookup('base', 'ee', 9.5).transform.t[0], 9.5);
+    assert.match(thrown(() => b.lookup('base', 'ee', ns(7.5))).message, /oldest base -> ee transform is at 8\.000000000 s/);
+    assert.equal(b.lookup('base', 'ee', ns(9.5)).transform.t[0], 9.5);
   });
 });

@@ -31,11 +31,12 @@ def joint_state(i: int) -> dict:
 
 
 def expected() -> list[dict]:
+    """Log times as decimal strings: JSON numbers are doubles, which cannot hold epoch nanoseconds."""
     out = []
     for i in range(10):
-        out.append({"topic": "/joint_states", "time_ns": START_NS + i * 100_000_000, "position": joint_state(i)["position"]})
+        out.append({"topic": "/joint_states", "time_ns": str(START_NS + i * 100_000_000), "position": joint_state(i)["position"]})
         if i % 5 == 0:
-            out.append({"topic": "/instruction", "time_ns": START_NS + i * 100_000_000 + 1, "data": f"step {i}"})
+            out.append({"topic": "/instruction", "time_ns": str(START_NS + i * 100_000_000 + 1), "data": f"step {i}"})
     return out
 
 
