@@ -142,10 +142,13 @@ export class ReplayBus {
 
   #compute<T>(work: () => Promise<T>): Promise<T> {
     const start = this.#now;
+    const started = this.#started;
     const wallStart = performance.now();
     return new Promise<T>((resolve, reject) => {
       const done = (deliver: () => void): void => {
-        const latency = this.#latency === 'measured' ? (performance.now() - wallStart) / 1e3 : this.#latency;
+        // Work started before the replay's first message (a node's start-up attempt) costs no
+        // simulated time: it completes as the replay starts, whatever the epoch.
+        const latency = !started ? 0 : this.#latency === 'measured' ? (performance.now() - wallStart) / 1e3 : this.#latency;
         this.#completions.push({ time: start + secondsToNs(latency), seq: this.#seq++, deliver });
       };
       const p = work().then((v) => done(() => resolve(v)), (e: unknown) => done(() => reject(e)));

@@ -2,9 +2,11 @@
 protocol `twinvla eval` runs, written independently of it, and the same numbers.
 
 Protocol (what the replay graph does, from src/graph/replay.ts, src/node and src/act):
+- time is integer nanoseconds (log times, stamps, the clock; periods and latency rounded to whole
+  nanoseconds once), and a duration is turned into seconds only after the subtraction;
 - the clock starts at the bag's first message; the policy's retry timer and both executors' 50 Hz
-  ticks fire at first + k * period (accumulated); at a timer, messages stamped at that very time
-  have not arrived yet;
+  ticks fire at first + k * period; at a timer, messages stamped at that very time have not
+  arrived yet;
 - the policy starts an inference when idle and replan_period has passed since the last published
   chunk; the snapshot takes the newest image per camera, the newest TF pose and gripper joint per
   arm and the newest instruction, and is refused when any is older than max_age; a refused or
@@ -33,15 +35,24 @@ import numpy as np
 import yaml
 from mcap_ros2.reader import read_ros2_messages
 
-from .recording import ARMS, CAMERA_TOPICS, decode_image, pose_vector, stamp
+from .recording import ARMS, CAMERA_TOPICS, decode_image, pose_vector
 from .reference_policy import ReferencePolicy
 from .scoring import colour_choices
 
 TRUTH_GAP = 0.25  # s: no ground truth between recorded samples further apart (a paused recording)
+NS = 1_000_000_000
 
 
 def ns_to_sec(ns: int) -> float:
-    return float(ns // 1_000_000_000) + (ns % 1_000_000_000) / 1e9
+    return float(ns // NS) + (ns % NS) / 1e9
+
+
+def sec_to_ns(s: float) -> int:
+    return round(s * 1e9)
+
+
+def stamp_ns(msg) -> int:
+    return msg.header.stamp.sec * NS + msg.header.stamp.nanosec
 
 
 def slerp(a: np.ndarray, b: np.ndarray, s: float) -> np.ndarray:
@@ -60,23 +71,25 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class Series:
-    """Timed poses (position, quaternion) or scalars, interpolated, with no value across gaps."""
+    """Timed poses (position, quaternion) or scalars, interpolated, with no value across gaps.
+    Times and the gap are integer nanoseconds."""
 
     def __init__(self):
-        self.t: list[float] = []
+        self.t: list[int] = []
         self.v: list = []
 
-    def add(self, t: float, v) -> None:
+    def add(self, t: int, v) -> None:
         self.t.append(t)
         self.v.append(v)
 
-    def at(self, t: float, max_gap: float = math.inf):
+    def at(self, t: int, max_gap: float = math.inf):
+        """max_gap: seconds."""
         if not self.t or t < self.t[0] or t > self.t[-1]:
             return None
         i = int(np.searchsorted(self.t, t, side="right")) - 1
         j = min(i + 1, len(self.t) - 1)
         a, b = self.t[i], self.t[j]
-        if b - a > max_gap:
+        if (b - a) / 1e9 > max_gap:
             return None
         s = (t - a) / (b - a) if b > a else 0.0
         va, vb = self.v[i], self.v[j]
@@ -87,20 +100,25 @@ class Series:
 
 @dataclass
 class Chunk:
-    stamp: float
-    arrival: float
+    """stamp, arrival: ns; dt: s (the step falls on whole nanoseconds: step k at stamp + k * round(dt * 1e9))."""
+    stamp: int
+    arrival: int
     dt: float
     positions: np.ndarray
     quaternions: np.ndarray
     grippers: np.ndarray
 
     @property
-    def end(self) -> float:
-        return self.stamp + (len(self.positions) - 1) * self.dt
+    def step_ns(self) -> int:
+        return sec_to_ns(self.dt)
 
-    def sample(self, t: float):
+    @property
+    def end(self) -> int:
+        return self.stamp + (len(self.positions) - 1) * self.step_ns
+
+    def sample(self, t: int):
         last = len(self.positions) - 1
-        x = min(max((t - self.stamp) / self.dt, 0.0), last)
+        x = min(max((t - self.stamp) / self.step_ns, 0.0), last)
         k = min(math.floor(x), last)
         s = x - k
         k1 = min(k + 1, last)
@@ -116,7 +134,7 @@ class Timeline:
     coefficient: float
     chunks: list[Chunk] = field(default_factory=list)
 
-    def add(self, c: Chunk, now: float) -> None:
+    def add(self, c: Chunk, now: int) -> None:
         if self.chunks and c.stamp < self.chunks[-1].stamp:
             return
         if c.end < now:
@@ -124,8 +142,8 @@ class Timeline:
         self.chunks.append(c)
         self.chunks = self.chunks[-64:]
 
-    def sample(self, t: float):
-        active = [c for c in self.chunks if t >= c.arrival - 1e-9 and c.stamp - 1e-9 <= t <= c.end + 1e-9]
+    def sample(self, t: int):
+        active = [c for c in self.chunks if t >= c.arrival and c.stamp <= t <= c.end]
         if not active:
             return None
         if self.mode == "latest":
@@ -150,14 +168,14 @@ class Safety:
     def __init__(self, p: dict):
         self.p, self.previous = p, None
 
-    def filter(self, target, now: float, measured):
+    def filter(self, target, now: int, measured):
         p, q, g = target
         if self.previous is None:
             if measured is None or not np.all((measured[0] >= self.p["workspace_min"]) & (measured[0] <= self.p["workspace_max"])):
                 return None
-            self.previous = (measured[0], measured[1], now - self.p["max_step_interval"])
+            self.previous = (measured[0], measured[1], now - sec_to_ns(self.p["max_step_interval"]))
         prev_p, prev_q, prev_t = self.previous
-        step = min(max(now - prev_t, 0.0), self.p["max_step_interval"])
+        step = min(max((now - prev_t) / 1e9, 0.0), self.p["max_step_interval"])
         p = np.clip(p, self.p["workspace_min"], self.p["workspace_max"])
         d = float(np.linalg.norm(p - prev_p))
         if d > self.p["max_linear_speed"] * step:
@@ -207,27 +225,27 @@ class Replay:
 
     def __init__(self, params: dict):
         self.p = params
-        self.images: dict[str, tuple[float, object]] = {}
-        self.ee: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
-        self.joint: dict[str, tuple[float, float]] = {}
+        self.images: dict[str, tuple[int, object]] = {}
+        self.ee: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        self.joint: dict[str, tuple[int, float]] = {}
         self.instruction: str | None = None
         self.targets = {a: Series() for a in ARMS}
         self.grippers = {a: Series() for a in ARMS}
         self.measured = {a: Series() for a in ARMS}
-        self.scenes: list[tuple[float, dict]] = []
+        self.scenes: list[tuple[int, dict]] = []
 
-    def deliver(self, topic: str, t: float, msg) -> None:
+    def deliver(self, topic: str, t: int, msg) -> None:
         for role, cam in CAMERA_TOPICS.items():
             if topic == cam:
-                self.images[role] = (stamp(msg), msg)
+                self.images[role] = (stamp_ns(msg), msg)
         if topic == "/tf":
             for tr in msg.transforms:
                 arm = tr.child_frame_id.removesuffix("_ee_link")
                 if arm in ARMS:
                     x, r = tr.transform.translation, tr.transform.rotation
                     p, q = np.array([x.x, x.y, x.z]), np.array([r.x, r.y, r.z, r.w])
-                    self.ee[arm] = (stamp(tr), p, q / np.linalg.norm(q))
-                    self.measured[arm].add(stamp(tr), (p, q / np.linalg.norm(q)))
+                    self.ee[arm] = (stamp_ns(tr), p, q / np.linalg.norm(q))
+                    self.measured[arm].add(stamp_ns(tr), (p, q / np.linalg.norm(q)))
         if topic == self.p["instruction_topic"]:
             self.instruction = msg.data
         if topic == "/sim/scene":
@@ -236,19 +254,19 @@ class Replay:
             if topic == f"/{arm}/joint_states":
                 pos = msg.position[list(msg.name).index(f"{arm}_gripper")]
                 closed, opened = self.p["gripper"][arm]
-                self.joint[arm] = (stamp(msg), min(1.0, max(0.0, (pos - closed) / (opened - closed))))
+                self.joint[arm] = (stamp_ns(msg), min(1.0, max(0.0, (pos - closed) / (opened - closed))))
             elif topic == f"/{arm}/target_pose":
                 p, q = msg.pose.position, msg.pose.orientation
-                self.targets[arm].add(stamp(msg), (np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w])))
+                self.targets[arm].add(stamp_ns(msg), (np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w])))
             elif topic == f"/{arm}/gripper_command":
                 self.grippers[arm].add(t, float(msg.data))
 
-    def snapshot(self, now: float):
+    def snapshot(self, now: int):
         """(stamp, images, state, instruction) or None when an input is missing or stale."""
         stamps = [s for s, _ in self.images.values()] + [s for s, _, _ in self.ee.values()] + [s for s, _ in self.joint.values()]
         if len(self.images) < 3 or len(self.ee) < 2 or len(self.joint) < 2 or self.instruction is None:
             return None
-        if any(now - s > self.p["max_age"] or s > now + 0.05 for s in stamps):
+        if any((now - s) / 1e9 > self.p["max_age"] or (s - now) / 1e9 > 0.05 for s in stamps):
             return None
         state = np.concatenate([np.concatenate([pose_vector(self.ee[a][1], self.ee[a][2]), [self.joint[a][1]]]) for a in ARMS])
         images = {role: decode_image(m) for role, (_, m) in self.images.items()}
@@ -262,16 +280,17 @@ def evaluate(bag: Path, policy: ReferencePolicy, params: dict, latency: float = 
     timelines = {a: Timeline(params["blend"], params["coefficient"]) for a in ARMS}
     safety = {a: Safety(params["safety"]) for a in ARMS}
     executed = {a: [] for a in ARMS}
-    chunks: list[tuple[float, float, dict]] = []  # (published, stamp, per-arm chunk)
-    state = {"busy_until": None, "pending": None, "last_start": -math.inf, "seed": seed, "latest_stamp": None}
+    chunks: list[tuple[int, int, dict]] = []  # (published, stamp, per-arm chunk), ns
+    state = {"busy_until": None, "pending": None, "last_start": None, "seed": seed, "latest_stamp": None}
+    latency_ns, replan_ns = sec_to_ns(latency), sec_to_ns(params["replan_period"])
 
-    def policy_tick(now: float) -> None:
+    def policy_tick(now: int) -> None:
         if state["busy_until"] is not None:
             return
-        if params["replan_period"] > 0 and now - state["last_start"] < params["replan_period"] - 1e-9:
+        if replan_ns > 0 and state["last_start"] is not None and now - state["last_start"] < replan_ns:
             return
         snap = replay.snapshot(now)
-        state["busy_until"] = now + latency
+        state["busy_until"] = now + latency_ns
         if snap is None:
             state["pending"] = None
             return
@@ -293,7 +312,7 @@ def evaluate(bag: Path, policy: ReferencePolicy, params: dict, latency: float = 
             c = chunk[arm]
             timelines[arm].add(Chunk(snap_stamp, t, policy.dt, c["positions"], c["quaternions"], c["grippers"]), t)
 
-    def exec_tick(now: float) -> None:
+    def exec_tick(now: int) -> None:
         for arm in ARMS:
             target = timelines[arm].sample(now)
             if target is None:
@@ -304,16 +323,16 @@ def evaluate(bag: Path, policy: ReferencePolicy, params: dict, latency: float = 
                 executed[arm].append((now, target[0], target[1], target[2], state["latest_stamp"]))
 
     next_tick = None
-    period = params["retry_period"]
-    assert abs(period - params["control_period"]) < 1e-12, "the reference replays equal policy and executor periods"
+    period = sec_to_ns(params["retry_period"])
+    assert period == sec_to_ns(params["control_period"]), "the reference replays equal policy and executor periods"
 
-    def advance(until: float) -> None:
+    def advance(until: int) -> None:
         nonlocal next_tick
         while True:
-            c = state["busy_until"] if state["busy_until"] is not None else math.inf
-            if min(c, next_tick) > until:
+            c = state["busy_until"]
+            if min(c if c is not None else math.inf, next_tick) > until:
                 return
-            if c <= next_tick:
+            if c is not None and c <= next_tick:
                 complete()
             else:
                 now = next_tick
@@ -323,10 +342,10 @@ def evaluate(bag: Path, policy: ReferencePolicy, params: dict, latency: float = 
 
     last = None
     for m in read_ros2_messages(str(bag)):
-        t = ns_to_sec(m.log_time_ns)
+        t = m.log_time_ns
         if next_tick is None:
             next_tick = t + period
-            stop = math.inf if end is None else t + end
+            stop = math.inf if end is None else t + sec_to_ns(end)
         if t > stop:
             break
         advance(t)
@@ -366,7 +385,7 @@ def score(replay: Replay, executed: dict, chunks: list, policy: ReferencePolicy,
                      "gripper_agreement": round(agree / compared, 4) if compared else None,
                      "hold_baseline_position_error_mm": _stat(hold)}
     return {"format": "twinvla-reference-eval/1", "model": policy.manifest["name"], "chunks": len(chunks), "arms": arms,
-            "colour": colour_choices(replay.scenes, [(s, c) for _, s, c in chunks], policy.dt)}
+            "colour": colour_choices([(ns_to_sec(t), sc) for t, sc in replay.scenes], [(ns_to_sec(s), c) for _, s, c in chunks], policy.dt)}
 
 
 def compare(reference: dict, runtime: dict, tolerance: float) -> list[str]:
