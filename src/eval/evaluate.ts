@@ -193,7 +193,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
   const progress = o.progress ? new Progress(0, nsToSeconds(t1 - t0)) : null;
   let skippedTypes = 0;
-  const instructionTopic = resolveTopic(policyValues['instruction_topic'] as string, '/twinvla_policy');
+  const instructionTopic = resolveTopic(policyCfg.instructionTopic, '/twinvla_policy');
   // Latched state recorded before the window still holds inside it: every static transform, and
   // the last instruction. Delivered at the window's start; messages at t0 itself come in the window.
   async function* windowed(): AsyncIterable<DecodedMessage> {
