@@ -14,7 +14,8 @@ Protocol (what the replay graph does, from src/graph/replay.ts, src/node and src
   snapshot's oldest input;
 - an executor adds a chunk when it arrives (refusing out-of-order and stale ones) and at each tick
   blends the chunks that have arrived and cover the tick (latest or temporal_ensemble), then
-  applies the safety filter; with no chunk it publishes nothing (on_no_chunk: stop);
+  applies the safety filter; with no chunk it publishes nothing (on_no_chunk: stop); between chunk
+  steps it interpolates linearly (the executors' interpolation: linear; other schemes are refused);
 - executed targets are scored against the recorded targets (lerp/slerp between samples, no truth
   across a recording gap), the hold baseline is the measured pose at the executed chunk's stamp,
   the gripper agrees when both sides of the threshold match.
@@ -197,6 +198,8 @@ def load_params(path: Path | None) -> dict:
         return {}
 
     pol, ex = node("twinvla_policy"), node("twinvla_left_executor")
+    if ex.get("interpolation", "minimum_jerk") != "linear":
+        raise ValueError(f"{path}: the reference replays linear interpolation between chunk steps; set the executors' interpolation: linear")
     age = pol.get("max_age", {})
     grippers = {a: pol.get("arms", {}).get(a, {}).get("gripper", {}) for a in ARMS}
     return {
