@@ -38,6 +38,7 @@ from mcap_ros2.reader import read_ros2_messages
 
 from .recording import ARMS, CAMERA_TOPICS, decode_image, pose_vector
 from .reference_policy import ReferencePolicy
+from .reference_spline import interpolate
 from .scoring import colour_choices
 
 TRUTH_GAP = 0.25  # s: no ground truth between recorded samples further apart (a paused recording)
@@ -108,6 +109,7 @@ class Chunk:
     positions: np.ndarray
     quaternions: np.ndarray
     grippers: np.ndarray
+    interpolation: str = "minimum_jerk"
 
     @property
     def step_ns(self) -> int:
@@ -122,11 +124,8 @@ class Chunk:
         x = min(max((t - self.stamp) / self.step_ns, 0.0), last)
         k = min(math.floor(x), last)
         s = x - k
-        k1 = min(k + 1, last)
-        if s == 0:
-            return self.positions[k], self.quaternions[k], self.grippers[k]
-        return (self.positions[k] + (self.positions[k1] - self.positions[k]) * s,
-                slerp(self.quaternions[k], self.quaternions[k1], s), self.grippers[k])
+        p, q = interpolate(self.positions, self.quaternions, x, self.interpolation, slerp)
+        return p, q, self.grippers[k]
 
 
 @dataclass
@@ -209,6 +208,7 @@ def load_params(path: Path | None) -> dict:
         "control_period": 1.0 / ex.get("control_rate_hz", 50.0),
         "blend": ex.get("blending", {}).get("mode", "temporal_ensemble"),
         "coefficient": ex.get("blending", {}).get("coefficient", 0.01),
+        "interpolation": ex.get("interpolation", "minimum_jerk"),
         "gripper_threshold": node("twinvla_eval").get("gripper_threshold", 0.5),
         "gripper": {a: (g.get("closed_position", 0.0), g.get("open_position", 1.0)) for a, g in grippers.items()},
         "safety": {
@@ -313,7 +313,7 @@ def evaluate(bag: Path, policy: ReferencePolicy, params: dict, latency: float = 
         state["latest_stamp"] = snap_stamp
         for arm in ARMS:
             c = chunk[arm]
-            timelines[arm].add(Chunk(snap_stamp, t, policy.dt, c["positions"], c["quaternions"], c["grippers"]), t)
+            timelines[arm].add(Chunk(snap_stamp, t, policy.dt, c["positions"], c["quaternions"], c["grippers"], params["interpolation"]), t)
 
     def exec_tick(now: int) -> None:
         for arm in ARMS:
