@@ -165,35 +165,36 @@ def test_training_then_export_gives_a_model_folder(one_episode_bag, tmp_path):
     assert manifest["action"]["normalization"]["clip"] is True
 
 
-def _linear_params(out: Path) -> Path:
-    """params/demo.yaml with linear interpolation between chunk steps: the protocol the reference replays."""
+def _params_with(out: Path, scheme: str) -> Path:
+    """params/demo.yaml with the executors' interpolation between chunk steps set to `scheme`."""
     import yaml
     doc = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text())
     for key, node in doc.items():
         if key.split("/")[-1] in ("twinvla_left_executor", "twinvla_right_executor"):
-            node.setdefault("ros__parameters", {})["interpolation"] = "linear"
-    path = out / "linear.yaml"
+            node.setdefault("ros__parameters", {})["interpolation"] = scheme
+    path = out / "params.yaml"
     path.write_text(yaml.safe_dump(doc))
     return path
 
 
-def _twinvla_eval(model: str, end: float, out: Path) -> dict:
+def _twinvla_eval(model: str, end: float, out: Path, scheme: str = "linear") -> dict:
     cli = ROOT / "dist" / "src" / "cli.js"
     if not cli.exists():
         pytest.skip("dist/ is not built: npm test builds it before these tests")
     r = subprocess.run(["node", str(ROOT / "bin" / "twinvla.js"), "eval", "--bag", "demo/heldout.mcap", "--model", model,
-                        "--params", str(_linear_params(out)), "--out", str(out / "eval"), "--latency", "50", "--end", str(end)],
+                        "--params", str(_params_with(out, scheme)), "--out", str(out / "eval"), "--latency", "50", "--end", str(end)],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return json.loads((out / "eval" / "metrics.json").read_text())
 
 
-@pytest.mark.parametrize("model", ["models/twinvla-demo", "models/twinbrainvla-demo", "models/twinvla-tiny"])
-def test_reference_evaluation_agrees_with_twinvla_eval(model, tmp_path):
+@pytest.mark.parametrize("model,scheme", [("models/twinvla-demo", "minimum_jerk"), ("models/twinbrainvla-demo", "cubic"),
+                                          ("models/twinvla-tiny", "linear")])
+def test_reference_evaluation_agrees_with_twinvla_eval(model, scheme, tmp_path):
     from twinvla_tools.task.reference_eval import compare, evaluate, load_params
     from twinvla_tools.task.reference_policy import ReferencePolicy
-    runtime = _twinvla_eval(model, 7.0, tmp_path)
-    reference = evaluate(ROOT / "demo" / "heldout.mcap", ReferencePolicy(ROOT / model), load_params(tmp_path / "linear.yaml"),
+    runtime = _twinvla_eval(model, 7.0, tmp_path, scheme)
+    reference = evaluate(ROOT / "demo" / "heldout.mcap", ReferencePolicy(ROOT / model), load_params(tmp_path / "params.yaml"),
                          0.05, 0, 7.0)
     assert reference["chunks"] == runtime["chunks"]
     lines = compare(reference, runtime, 1e-3)

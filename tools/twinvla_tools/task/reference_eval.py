@@ -15,7 +15,7 @@ Protocol (what the replay graph does, from src/graph/replay.ts, src/node and src
 - an executor adds a chunk when it arrives (refusing out-of-order and stale ones) and at each tick
   blends the chunks that have arrived and cover the tick (latest or temporal_ensemble), then
   applies the safety filter; with no chunk it publishes nothing (on_no_chunk: stop); between chunk
-  steps it interpolates linearly (the executors' interpolation: linear; other schemes are refused);
+  steps it interpolates by the executors' `interpolation` (linear, cubic, minimum_jerk: reference_spline.py);
 - executed targets are scored against the recorded targets (lerp/slerp between samples, no truth
   across a recording gap), the hold baseline is the measured pose at the executed chunk's stamp,
   the gripper agrees when both sides of the threshold match.
@@ -187,6 +187,13 @@ class Safety:
         return p, q, min(max(g, self.p["gripper_min"]), self.p["gripper_max"])
 
 
+def _interpolation(ex: dict, path) -> str:
+    scheme = ex.get("interpolation", "minimum_jerk")
+    if scheme not in ("linear", "cubic", "minimum_jerk"):
+        raise ValueError(f"{path}: interpolation {scheme!r}: the reference replays linear, cubic or minimum_jerk")
+    return scheme
+
+
 def load_params(path: Path | None) -> dict:
     doc = yaml.safe_load(path.read_text()) if path else {}
 
@@ -197,8 +204,6 @@ def load_params(path: Path | None) -> dict:
         return {}
 
     pol, ex = node("twinvla_policy"), node("twinvla_left_executor")
-    if ex.get("interpolation", "minimum_jerk") != "linear":
-        raise ValueError(f"{path}: the reference replays linear interpolation between chunk steps; set the executors' interpolation: linear")
     age = pol.get("max_age", {})
     grippers = {a: pol.get("arms", {}).get(a, {}).get("gripper", {}) for a in ARMS}
     return {
@@ -208,7 +213,7 @@ def load_params(path: Path | None) -> dict:
         "control_period": 1.0 / ex.get("control_rate_hz", 50.0),
         "blend": ex.get("blending", {}).get("mode", "temporal_ensemble"),
         "coefficient": ex.get("blending", {}).get("coefficient", 0.01),
-        "interpolation": ex.get("interpolation", "minimum_jerk"),
+        "interpolation": _interpolation(ex, path),
         "gripper_threshold": node("twinvla_eval").get("gripper_threshold", 0.5),
         "gripper": {a: (g.get("closed_position", 0.0), g.get("open_position", 1.0)) for a, g in grippers.items()},
         "safety": {
