@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'INPUT'
   | 'PARAMETER'
   | 'BAG'
-  | 'ROS';
+  | 'ROS'
+  | 'INTERNAL';
 
 export class TwinvlaError extends Error {
   readonly code: ErrorCode;
@@ -42,5 +43,31 @@ export class ParameterError extends TwinvlaError {
 export class BagError extends TwinvlaError {
   constructor(message: string) {
     super('BAG', message);
+  }
+}
+
+export type RefusalReason = 'missing' | 'stale' | 'future' | 'invalid';
+
+/** A snapshot the policy will not run on, naming the input and why (observe/snapshot.ts). Kept here,
+ * with the other errors, so that it keeps its reason when it crosses the inference thread. */
+export class SnapshotRefused extends InputError {
+  readonly input: string;
+  readonly reason: RefusalReason;
+  readonly detail: string;
+  readonly age: number | null;
+
+  constructor(input: string, reason: RefusalReason, detail: string, age: number | null = null) {
+    super(`snapshot refused: ${input}: ${detail}`);
+    this.input = input;
+    this.reason = reason;
+    this.detail = detail;
+    this.age = age;
+  }
+}
+
+/** A state the code should never reach (an unhandled union member, a broken invariant): a bug to report. */
+export class InternalError extends TwinvlaError {
+  constructor(message: string) {
+    super('INTERNAL', `${message} (a bug in twinvla: please report it with this message)`);
   }
 }

@@ -112,7 +112,3 @@ export function angleBetween(a: Quat, b: Quat): number {
 export function distance(a: Vec3, b: Vec3): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
-
-export function isFiniteTransform(x: Transform): boolean {
-  return x.t.every(Number.isFinite) && x.q.every(Number.isFinite);
-}

@@ -4,6 +4,7 @@
  * process, sharing one context: the launch default). ROS arguments (--ros-args, --params-file,
  * remappings, use_sim_time) pass through to rclnodejs.
  */
+import { InputError } from './errors.js';
 import { RclnodejsHost, type LifecycleHandlers } from './graph/rclnodejs.js';
 import { ArmExecutor } from './node/arm-executor.js';
 import { PolicyNode } from './node/policy-node.js';
@@ -39,7 +40,7 @@ export async function runNodes(kind: NodeKind, argv: string[]): Promise<void> {
       break;
     default: {
       const never: never = kind;
-      throw new Error(`unknown node kind ${String(never)}`);
+      throw new InputError(`node: unknown node kind ${JSON.stringify(never)}; expected policy, executor or bringup.`);
     }
   }
   host.spin();

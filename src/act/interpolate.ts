@@ -1,4 +1,5 @@
 /** A chunk's trajectory at any time inside it: poses by the chosen interpolation (spline.ts), gripper held or lerped. */
+import { InternalError } from '../errors.js';
 import { lerp, lerpVec, slerp } from '../geometry.js';
 import type { Transform } from '../geometry.js';
 import { chunkEnd, stepNs, type ArmChunk } from './chunk.js';
@@ -48,6 +49,6 @@ export function blendTargets(items: { target: ArmTarget; weight: number }[]): Ar
       gripper: acc.gripper === null || target.gripper === null ? acc.gripper : lerp(acc.gripper, target.gripper, s),
     };
   }
-  if (acc === null) throw new Error('blendTargets: no positive weight');
+  if (acc === null) throw new InternalError('blendTargets: no target with a positive weight');
   return acc;
 }

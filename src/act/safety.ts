@@ -70,10 +70,6 @@ export class SafetyFilter {
     if (this.#previous) this.#previous = { pose: this.#previous.pose, time: now };
   }
 
-  get previous(): Transform | null {
-    return this.#previous?.pose ?? null;
-  }
-
   filter(target: ArmTarget, now: bigint, measured: Transform | null): SafetyResult {
     const L = this.#limits;
     const values = [...target.pose.t, ...target.pose.q, ...(target.gripper === null ? [] : [target.gripper])];

@@ -7,7 +7,7 @@
  *  - crossfade: from the previous chunk to the new one linearly over `steps` of the new chunk's dt,
  *    starting when it arrives.
  */
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import { chunkEnd, stepNs, validateChunk, type ArmChunk } from './chunk.js';
 import { blendTargets, covers, sampleChunk, type ArmTarget, type GripperInterpolation } from './interpolate.js';
 import type { Interpolation } from './spline.js';
@@ -92,11 +92,6 @@ export class ChunkTimeline {
     if (this.#entries.length > 64) this.#entries.splice(0, this.#entries.length - 64);
   }
 
-  /** Whether any chunk reaches `t`. */
-  covers(t: bigint): boolean {
-    return this.#entries.some((e) => t >= e.arrival && covers(e.chunk, t));
-  }
-
   /** The blended target at `t`, or null when no chunk covers it. */
   sample(t: bigint): ArmTarget | null {
     const active = this.#entries.filter((e) => t >= e.arrival && covers(e.chunk, t));
@@ -122,12 +117,8 @@ export class ChunkTimeline {
       }
       default: {
         const never: never = this.#blend;
-        throw new Error(`unhandled blend ${JSON.stringify(never)}`);
+        throw new InternalError(`chunk timeline: unhandled blending mode ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  clear(): void {
-    this.#entries = [];
   }
 }

@@ -18,7 +18,7 @@ function parseSchema(type: string, encoding: SchemaEncoding, text: string, where
       // Foxglove's IDL parser is not among our dependencies; for the types we read, the ROS 2 IDL
       // and the bundled .msg definitions describe the same layout, so the bundled one is used.
       const bundled = schemaText(type);
-      if (!bundled) throw new Error(`no bundled definition for ${type}`);
+      if (!bundled) throw new BagError(`no bundled definition for ${type}`);
       return parseMsg(bundled, { ros2: true });
     }
     return parseMsg(text, { ros2: true });

@@ -17,12 +17,12 @@ export function decompressHandlers(): Promise<DecompressHandlers> {
 }
 
 class FileReadable {
-  constructor(readonly handle: FileHandle, readonly bytes: bigint) {}
+  constructor(readonly handle: FileHandle, readonly bytes: bigint, readonly path: string) {}
   async size(): Promise<bigint> { return this.bytes; }
   async read(offset: bigint, size: bigint): Promise<Uint8Array> {
     const buf = new Uint8Array(Number(size));
     const { bytesRead } = await this.handle.read(buf, 0, buf.length, Number(offset));
-    if (bytesRead !== buf.length) throw new Error(`short read at ${offset}: ${bytesRead} of ${size} bytes`);
+    if (bytesRead !== buf.length) throw new BagError(`${this.path}: short read at byte ${offset}: ${bytesRead} of ${size} bytes (the file changed or is truncated).`);
     return buf;
   }
 }
@@ -44,7 +44,7 @@ export async function openMcap(path: string): Promise<Bag> {
   const handle = await open(path, 'r');
   const decompress = await decompressHandlers();
   try {
-    const reader = await McapIndexedReader.Initialize({ readable: new FileReadable(handle, bytes), decompressHandlers: decompress });
+    const reader = await McapIndexedReader.Initialize({ readable: new FileReadable(handle, bytes, path), decompressHandlers: decompress });
     if (reader.chunkIndexes.length > 0 || reader.statistics?.messageCount === 0n) return indexedBag(path, reader, handle);
   } catch {
     // No summary (not indexed) or a damaged end: read the file from the start instead.
@@ -103,7 +103,7 @@ async function streamedBag(path: string, decompress: DecompressHandlers): Promis
         else if (r.type === 'Channel') channels.set(r.id, r);
         else if (r.type === 'Message') {
           const c = channels.get(r.channelId);
-          if (!c) throw new Error(`message on unknown channel ${r.channelId}`);
+          if (!c) throw new BagError(`message on unknown channel ${r.channelId}`);
           messages.push({ topic: c.topic, type: schemas.get(c.schemaId)?.name ?? '', time: r.logTime, data: r.data });
         }
       }

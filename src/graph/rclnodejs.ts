@@ -122,7 +122,15 @@ export class RclnodejsHost {
         lifecycle().configure().catch((e: unknown) => logger.error(`configure failed: ${(e as Error).message}`));
         return CALLBACK_SUCCESS;
       });
-      ln.registerOnActivate(() => { try { lifecycle().activate(); return CALLBACK_SUCCESS; } catch { return CALLBACK_FAILURE; } });
+      ln.registerOnActivate(() => {
+        try {
+          lifecycle().activate();
+          return CALLBACK_SUCCESS;
+        } catch (e) {
+          logger.error(`activate failed: ${e instanceof Error ? e.message : String(e)}`);
+          return CALLBACK_FAILURE;
+        }
+      });
       ln.registerOnDeactivate(() => { lifecycle().deactivate(); return CALLBACK_SUCCESS; });
     }
     return {

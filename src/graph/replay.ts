@@ -5,7 +5,7 @@
  * computation) or fixed (deterministic). Published messages reach the subscribers at once, as in one
  * process. Several nodes share one ReplayBus, as several rclnodejs nodes share one context.
  */
-import { ParameterError } from '../errors.js';
+import { InputError, ParameterError } from '../errors.js';
 import { consoleLogger, type Logger, type LogLevel } from '../log.js';
 import { resolveParams, type ParamSpec, type ParamValues } from '../config/params.js';
 import { addSeconds, formatTime, maxTime, secondsToNs } from '../time.js';
@@ -207,7 +207,7 @@ export class ReplayBus {
   async run(source: ReplaySource, { until, drain = 0, onProgress }: { until?: bigint; drain?: number; onProgress?: (time: bigint) => void } = {}): Promise<void> {
     let last: bigint | null = null;
     for await (const m of source as AsyncIterable<ReplayMessage>) {
-      if (last !== null && m.time < last) throw new ParameterError(`replay source is not in log-time order: ${m.topic} at ${formatTime(m.time)} after a message at ${formatTime(last)}.`);
+      if (last !== null && m.time < last) throw new InputError(`replay source is not in log-time order: ${m.topic} at ${formatTime(m.time)} after a message at ${formatTime(last)}; sort the messages by log time (a bag's reader yields them in order).`);
       if (until !== undefined && m.time > until) break;
       if (!this.#started) {
         this.#started = true;

@@ -1,9 +1,9 @@
 /** The worker thread of ThreadedPolicy: owns the Policy and answers predict requests. */
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { TwinvlaError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Policy, type Observation, type PolicyOptions, type SampleOptions } from './policy.js';
+import { serializeError, type SerializedError } from './worker-errors.js';
 
 export type WorkerRequest = { kind: 'predict'; id: number; obs: Observation; options: SampleOptions } | { kind: 'release' };
 export type WorkerReply =
@@ -11,17 +11,6 @@ export type WorkerReply =
   | { kind: 'log'; level: keyof Logger; message: string }
   | { kind: 'result'; id: number; chunk: unknown }
   | { kind: 'error'; id: number; error: SerializedError };
-
-export interface SerializedError {
-  name: string;
-  code: string | null;
-  message: string;
-}
-
-function serialize(e: unknown): SerializedError {
-  if (e instanceof TwinvlaError) return { name: e.name, code: e.code, message: e.message };
-  return { name: 'Error', code: null, message: (e as Error).stack ?? String(e) };
-}
 
 const port = parentPort;
 if (port) {
@@ -43,12 +32,12 @@ if (port) {
         }
         policy.predict(req.obs, req.options).then(
           (chunk) => post({ kind: 'result', id: req.id, chunk }),
-          (e: unknown) => post({ kind: 'error', id: req.id, error: serialize(e) }),
+          (e: unknown) => post({ kind: 'error', id: req.id, error: serializeError(e) }),
         );
       });
     },
     (e: unknown) => {
-      post({ kind: 'error', id: -1, error: serialize(e) });
+      post({ kind: 'error', id: -1, error: serializeError(e) });
     },
   );
 }

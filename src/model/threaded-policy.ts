@@ -4,19 +4,13 @@
  */
 import { Worker } from 'node:worker_threads';
 
-import { InputError, ModelError, TwinvlaError, type ErrorCode } from '../errors.js';
+import { ModelError } from '../errors.js';
 import { consoleLogger, type Logger } from '../log.js';
 import { loadManifest, type Manifest } from './manifest.js';
 import { Policy, type Observation, type PolicyChunk, type PolicyOptions, type SampleOptions } from './policy.js';
-import type { SerializedError, WorkerReply, WorkerRequest } from './policy-worker.js';
+import type { WorkerReply, WorkerRequest } from './policy-worker.js';
 import type { PolicyRunner } from './runner.js';
-
-function revive(e: SerializedError): Error {
-  if (e.name === 'InputError' || e.name === 'SnapshotRefused') return new InputError(e.message);
-  if (e.name === 'ModelError') return new ModelError(e.code as ErrorCode, e.message);
-  if (e.code) return new TwinvlaError(e.code as ErrorCode, e.message);
-  return new Error(e.message);
-}
+import { reviveError } from './worker-errors.js';
 
 export class ThreadedPolicy implements PolicyRunner {
   readonly manifest: Manifest;
@@ -41,7 +35,7 @@ export class ThreadedPolicy implements PolicyRunner {
     const ready = await new Promise<{ summary: string; fallbacks: number }>((resolve, reject) => {
       const onMessage = (r: WorkerReply): void => {
         if (r.kind === 'ready') resolve({ summary: r.providerSummary, fallbacks: r.providerFallbacks });
-        else if (r.kind === 'error' && r.id === -1) reject(revive(r.error));
+        else if (r.kind === 'error' && r.id === -1) reject(reviveError(r.error));
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
@@ -59,7 +53,7 @@ export class ThreadedPolicy implements PolicyRunner {
     if (!p) return;
     this.#pending.delete(r.id);
     if (r.kind === 'result') p.resolve(r.chunk as PolicyChunk);
-    else p.reject(revive(r.error));
+    else p.reject(reviveError(r.error));
   }
 
   #failAll(e: Error): void {

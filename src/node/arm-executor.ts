@@ -133,7 +133,9 @@ export class ArmExecutor {
   #measuredPose(): Transform | null {
     try {
       return this.#measured.read(this.tf)?.pose ?? null;
-    } catch {
+    } catch (e) {
+      // No measured pose yet (TF or topic not there): the safety filter refuses and says so.
+      if (!(e instanceof TwinvlaError)) throw e;
       return null;
     }
   }
@@ -211,6 +213,7 @@ export class ArmExecutor {
       chunk_errors: this.chunkErrors,
       dropped_steps: this.pipeline.timeline.droppedSteps,
       stale_chunks: this.pipeline.timeline.staleChunks,
+      out_of_order_chunks: this.pipeline.timeline.outOfOrderChunks,
       last_chunk_age_s: this.#lastChunkStamp !== null ? secondsBetween(now, this.#lastChunkStamp) : -1,
     };
     for (const [k, v] of this.pipeline.safety.counts) values[`safety.${k}`] = v;

@@ -5,7 +5,7 @@
  * snapshot's observation time, and /diagnostics. A managed node: configure loads and warms up the
  * model, activate starts inference. Written against the Graph port alone.
  */
-import { InputError, TwinvlaError } from '../errors.js';
+import { InputError, InternalError, TwinvlaError } from '../errors.js';
 import type { ActionChunkMsg, CompressedImage, DiagnosticArray, Image, JointState, PoseStamped, StringMsg, TFMessage } from '../messages.js';
 import type { Manifest } from '../model/manifest.js';
 import type { PolicyRunner } from '../model/runner.js';
@@ -220,7 +220,7 @@ export class PolicyNode {
         if (key !== this.#refusalKey) this.graph.logger.warn(e.message);
         this.#refusalKey = key;
         this.#lastRefusal = e.message;
-      } else if (e instanceof TwinvlaError) {
+      } else if (e instanceof TwinvlaError && !(e instanceof InternalError)) {
         this.#inputErrors++;
         this.graph.logger.error(`inference failed: ${e.message}`);
       } else {

@@ -9,6 +9,7 @@
  * decoded yet starts or awaits that frame's own decode, so what a snapshot sees is exactly the
  * latest frame, as when decoding happened at snapshot time: freshness is judged on the same stamps.
  */
+import { InternalError } from '../errors.js';
 import type { CompressedImage, Image } from '../messages.js';
 import type { CameraPreprocessor, ModelImage } from './camera-preprocessor.js';
 
@@ -74,7 +75,7 @@ export class CameraFeed {
   /** The model image of the newest frame: ready at once when it was decoded on arrival. */
   image(): Promise<ModelImage> {
     const frame = this.#latest;
-    if (!frame) throw new Error(`${this.input}: image() before any frame; check latest first.`);
+    if (!frame) throw new InternalError(`${this.input}: image() before any frame; check latest first`);
     return frame.started ? frame.decode(this.pre, this.input) : this.#start(frame);
   }
 

@@ -37,10 +37,6 @@ export class JointStateBuffer {
     for (let i = 0; i < names.length; i++) this.#joints.set(names[i] as string, { position: positions[i] as number, stamp });
   }
 
-  has(name: string): boolean {
-    return this.#joints.has(name);
-  }
-
   /** Positions in the order asked, and the oldest of their stamps. */
   read(names: readonly string[], what: string): { positions: Float64Array; stamp: bigint } {
     const positions = new Float64Array(names.length);

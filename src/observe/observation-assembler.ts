@@ -126,16 +126,6 @@ export class ObservationAssembler {
     a.ee.onPose(msg);
   }
 
-  /** The latest measured pose of an arm (for the executors' first target), or null. */
-  measuredPose(arm: string): ArmState['pose'] | null {
-    const a = this.#arms.get(arm);
-    try {
-      return a?.ee.read(this.tf)?.pose ?? null;
-    } catch {
-      return null;
-    }
-  }
-
   /** Throws SnapshotRefused naming the first input that is missing, stale, from the future or unusable. */
   async snapshot(now: bigint): Promise<Snapshot> {
     const { maxAge, futureTolerance } = this.#config;

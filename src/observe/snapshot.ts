@@ -3,23 +3,10 @@
  * the input, when any is missing, older than its bound, stamped in the future, or unusable. A
  * snapshot is only as fresh as its oldest part: its stamp is the oldest input stamp.
  */
-import { InputError } from '../errors.js';
+import { SnapshotRefused, type RefusalReason } from '../errors.js';
 import { formatTime, secondsBetween } from '../time.js';
 
-export type RefusalReason = 'missing' | 'stale' | 'future' | 'invalid';
-
-export class SnapshotRefused extends InputError {
-  readonly input: string;
-  readonly reason: RefusalReason;
-  readonly age: number | null;
-
-  constructor(input: string, reason: RefusalReason, detail: string, age: number | null = null) {
-    super(`snapshot refused: ${input}: ${detail}`);
-    this.input = input;
-    this.reason = reason;
-    this.age = age;
-  }
-}
+export { SnapshotRefused, type RefusalReason };
 
 export interface InputStamp {
   input: string;

@@ -6,7 +6,7 @@ import { parseInterpolation } from '../../src/act/spline.js';
 import { angleBetween, distance, type Quat, type Vec3 } from '../../src/geometry.js';
 import { armChunkFrom } from '../../src/node/chunk-message.js';
 import { chunkEnd } from '../../src/act/chunk.js';
-import { secondsToNs as ns, stampToNs } from '../../src/time.js';
+import { nsToSeconds, secondsToNs as ns, stampToNs } from '../../src/time.js';
 import { Scene, sceneMessages, stampOf } from './replay-scene.js';
 
 const pos = (p: { pose: { position: { x: number; y: number; z: number } } }): Vec3 => [p.pose.position.x, p.pose.position.y, p.pose.position.z];
@@ -136,18 +136,56 @@ describe('nodes over the replay graph', function () {
     assert.equal(s.left.pipeline.timeline.staleChunks, s.chunks.length);
   });
 
-  it('publishes diagnostics: latency, rates, refusals, provider', async () => {
+  it('a chunk older than the newest is refused as out of order, counted in the executor\'s diagnostics', async () => {
     const s = await Scene.create(0.05, { start_enabled: true });
-    const diags: unknown[] = [];
-    s.bus.taps.push((topic, _t, _time, msg) => { if (topic === '/diagnostics') diags.push(msg); });
-    await s.bus.run(sceneMessages(60, 62.5));
-    const policy = diags.map((d) => (d as { status: { name: string; values: { key: string; value: string }[] }[] }).status[0]!).filter((st) => st.name === '/twinvla_policy: policy');
-    assert.ok(policy.length >= 2);
-    const kv = Object.fromEntries(policy[policy.length - 1]!.values.map((v) => [v.key, v.value]));
-    assert.equal(kv['execution_provider'], 'cpu');
-    assert.equal(kv['inference_latency_p50_ms'], '50'); // exactly: times are whole nanoseconds
-    assert.ok(Math.abs(Number(kv['rate_hz./cam_high/image_raw']) - 16.7) < 1.5);
-    assert.ok('refused.stale' in kv);
-    assert.ok(Number(kv['age_ms.camera head (/cam_high/image_raw)']) >= 0 && Number(kv['age_ms.camera head (/cam_high/image_raw)']) <= 200);
+    await s.bus.run(sceneMessages(80, 81.5));
+    assert.ok(s.chunks.length >= 3);
+    const executorStatus: { time: number; values: Record<string, string> }[] = [];
+    s.bus.taps.push((topic, _t, time, msg) => {
+      const st = (msg as { status?: { name: string; values: { key: string; value: string }[] }[] }).status?.[0];
+      if (topic === '/diagnostics' && st?.name === '/twinvla_left_executor: left executor') executorStatus.push({ time: nsToSeconds(time), values: Object.fromEntries(st.values.map((v) => [v.key, v.value])) });
+    });
+    const old = { topic: '/twinvla/action_chunk', type: 'twinvla/msg/ActionChunk', time: ns(81.55), message: s.chunks[0]!.msg };
+    const before = s.left.chunksReceived;
+    await s.bus.run([old, ...sceneMessages(81.52, 82.5, { withStatic: false })].sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : 0)));
+    assert.equal(s.left.pipeline.timeline.outOfOrderChunks, 1);
+    assert.ok(s.left.chunksReceived > before);
+    const last = executorStatus[executorStatus.length - 1];
+    assert.ok(last && last.time > 81.55, `executor statuses at ${executorStatus.map((x) => x.time).join(', ')}`);
+    assert.equal(last.values['out_of_order_chunks'], '1');
+  });
+
+  it('publishes diagnostics: latency, rates, refusals by reason as counted, provider', async () => {
+    const s = await Scene.create(0.05, { start_enabled: true });
+    type Status = { name: string; message: string; values: { key: string; value: string }[] };
+    // Each policy status with the node's refusal counts at the moment it was published.
+    const published: { time: number; status: Status; counted: Map<string, number> }[] = [];
+    s.bus.taps.push((topic, _t, time, msg) => {
+      const status = (msg as { status?: Status[] }).status?.[0];
+      if (topic === '/diagnostics' && status?.name === '/twinvla_policy: policy') published.push({ time: nsToSeconds(time), status, counted: new Map(s.policy.refused) });
+    });
+    // The head camera stops at 62.2 s: from 62.4 s (max_age.camera 0.2 s) every retry is refused as stale.
+    await s.bus.run(sceneMessages(60, 64.5, { headUntil: 62.2 }));
+    assert.ok(published.length >= 3, `${published.length} policy statuses`);
+    for (const { status, counted } of published) {
+      const kv = Object.fromEntries(status.values.map((v) => [v.key, v.value]));
+      for (const reason of ['missing', 'stale', 'future', 'invalid']) assert.equal(kv[`refused.${reason}`], String(counted.get(reason) ?? 0), `refused.${reason}`);
+    }
+    const staleCounts = published.map(({ status }) => Number(status.values.find((v) => v.key === 'refused.stale')?.value));
+    assert.equal(staleCounts[0], 0, 'no stale refusal while the camera runs');
+    assert.ok(staleCounts[staleCounts.length - 1]! > 0, `stale refusals: ${staleCounts.join(', ')}`);
+    for (let i = 1; i < staleCounts.length; i++) assert.ok(staleCounts[i]! >= staleCounts[i - 1]!);
+    const last = published[published.length - 1]!.status;
+    const kv = Object.fromEntries(last.values.map((v) => [v.key, v.value]));
+    assert.match(kv['last_refusal'] ?? '', /^snapshot refused: camera head \(\/cam_high\/image_raw\): latest sample is \d+ ms old, above its bound of 200 ms\.$/);
+    assert.match(last.message, /^no chunk for \d+\.\d s: snapshot refused: camera head/);
+    // The last status while the head camera ran: a full second of rates.
+    const running = published.filter((p) => p.time <= 62.2);
+    assert.ok(running.length >= 2, `statuses at ${published.map((p) => p.time).join(', ')}`);
+    const first = Object.fromEntries(running[running.length - 1]!.status.values.map((v) => [v.key, v.value]));
+    assert.equal(first['execution_provider'], 'cpu');
+    assert.equal(first['inference_latency_p50_ms'], '50'); // exactly: times are whole nanoseconds
+    assert.ok(Math.abs(Number(first['rate_hz./cam_high/image_raw']) - 16.7) < 1.5);
+    assert.ok(Number(first['age_ms.camera head (/cam_high/image_raw)']) >= 0 && Number(first['age_ms.camera head (/cam_high/image_raw)']) <= 200);
   });
 });
