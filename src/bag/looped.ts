@@ -5,7 +5,7 @@
  */
 import { nsToStamp, stampToNs } from '../time.js';
 import type { Bag } from './bag.js';
-import { decodedMessages, type DecodedMessage } from './decoded-messages.js';
+import { decodedMessages, type DecodedMessage, type SkippedMessage } from './decoded-messages.js';
 
 /** A copy of a decoded message with every header stamp inside it moved by `ns` nanoseconds. */
 export function shiftStamps(value: unknown, ns: bigint): unknown {
@@ -24,11 +24,11 @@ export function shiftStamps(value: unknown, ns: bigint): unknown {
   return out;
 }
 
-export async function* loopedMessages(bag: Bag, loops: number, window: { start: bigint; end: bigint }): AsyncIterable<DecodedMessage> {
+export async function* loopedMessages(bag: Bag, loops: number, window: { start: bigint; end: bigint }, onSkip?: (skip: SkippedMessage) => void): AsyncIterable<DecodedMessage> {
   const period = loopPeriod(window);
   for (let i = 0; i < loops; i++) {
     const offset = BigInt(i) * period;
-    for await (const m of decodedMessages(bag, window)) {
+    for await (const m of decodedMessages(bag, { ...window, ...(onSkip ? { onSkip } : {}) })) {
       if (i > 0 && m.topic === '/tf_static') continue;
       yield i === 0 ? m : { ...m, time: m.time + offset, message: shiftStamps(m.message, offset) };
     }

@@ -3,20 +3,62 @@
  * and files `ros2 bag record` wrote; several files are merged by log time).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
 import { parse } from 'yaml';
 
 import { BagError } from '../errors.js';
 import type { Bag, BagMessage } from './bag.js';
 import { openDb3 } from './db3-reader.js';
 import { openMcap } from './mcap-reader.js';
-import { maxTime, minTime } from '../time.js';
+import { formatTime, maxTime, minTime } from '../time.js';
+import { zstdDecompress } from './zstd.js';
 
 async function openFile(path: string): Promise<Bag> {
-  const ext = extname(path).toLowerCase();
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.zstd')) return openCompressedFile(path);
+  const ext = extname(lower);
   if (ext === '.mcap') return openMcap(path);
   if (ext === '.db3') return openDb3(path);
-  throw new BagError(`${path}: not a bag file; expected an .mcap or .db3 file, or a bag directory with metadata.yaml.`);
+  throw new BagError(`${path}: not a bag file; expected an .mcap or .db3 file (or one compressed as .mcap.zstd or .db3.zstd), or a bag directory with metadata.yaml.`);
+}
+
+/**
+ * A file that rosbag2 compressed whole (compression_mode FILE): decompressed into a temporary file
+ * that lives as long as the bag is open, then read as the storage it names.
+ */
+async function openCompressedFile(path: string): Promise<Bag> {
+  const inner = basename(path).slice(0, -'.zstd'.length);
+  const ext = extname(inner).toLowerCase();
+  if (ext !== '.mcap' && ext !== '.db3') throw new BagError(`${path}: a zstd-compressed bag file must be an .mcap.zstd or a .db3.zstd; found ${inner}.`);
+  const data = await zstdDecompress(new Uint8Array(await readFile(path)), path);
+  const dir = await mkdtemp(join(tmpdir(), 'twinvla-bag-'));
+  const file = join(dir, inner);
+  await writeFile(file, data);
+  let bag: Bag;
+  try {
+    bag = ext === '.mcap' ? await openMcap(file) : await openDb3(file);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    if (e instanceof BagError) throw new BagError(e.message.split(file).join(`${path} (decompressed)`));
+    throw e;
+  }
+  return { ...bag, path, close: async () => { await bag.close(); await rm(dir, { recursive: true, force: true }); }, messages: (o) => bag.messages(o), schema: (t) => bag.schema(t) };
+}
+
+/** Each message's data decompressed (compression_mode MESSAGE). */
+function messageCompressed(bag: Bag): Bag {
+  return {
+    ...bag,
+    close: () => bag.close(),
+    schema: (t) => bag.schema(t),
+    async *messages(options) {
+      for await (const m of bag.messages(options)) {
+        yield { ...m, data: await zstdDecompress(m.data, `${bag.path} (topic ${m.topic} at ${formatTime(m.time)})`) };
+      }
+    },
+  };
 }
 
 /**
@@ -71,18 +113,28 @@ export async function openBag(path: string): Promise<Bag> {
   const meta = join(path, 'metadata.yaml');
   if (!existsSync(meta)) throw new BagError(`${path}: a bag directory needs metadata.yaml (as \`ros2 bag record\` writes it); none found.`);
   let files: string[];
+  let compression: { mode: string; format: string };
   try {
-    const info = (parse(readFileSync(meta, 'utf8')) as { rosbag2_bagfile_information?: { relative_file_paths?: string[] } }).rosbag2_bagfile_information;
+    const info = (parse(readFileSync(meta, 'utf8')) as { rosbag2_bagfile_information?: { relative_file_paths?: string[]; compression_mode?: string; compression_format?: string } }).rosbag2_bagfile_information;
     files = info?.relative_file_paths ?? [];
+    compression = { mode: String(info?.compression_mode ?? '').toUpperCase(), format: String(info?.compression_format ?? '').toLowerCase() };
   } catch (e) {
     throw new BagError(`${meta}: cannot read the bag metadata (${(e as Error).message.split('\n')[0]}).`);
+  }
+  if (compression.mode !== '' && compression.mode !== 'NONE' && compression.format !== 'zstd') {
+    throw new BagError(`${meta}: compression_format ${JSON.stringify(compression.format)} is not supported; rosbag2 compresses with zstd, which twinvla reads (decompress the bag with \`ros2 bag convert\` otherwise).`);
+  }
+  if (compression.mode !== '' && !['NONE', 'FILE', 'MESSAGE'].includes(compression.mode)) {
+    throw new BagError(`${meta}: unknown compression_mode ${JSON.stringify(compression.mode)}; expected none, file or message.`);
   }
   if (files.length === 0) throw new BagError(`${meta}: rosbag2_bagfile_information.relative_file_paths lists no file.`);
   const parts: Bag[] = [];
   for (const f of files) {
     const p = join(path, f);
     if (!existsSync(p)) throw new BagError(`${meta}: lists ${f}, which is not in ${path}.`);
-    parts.push(await openFile(p));
+    // File mode names the compressed files (bag_0.db3.zstd); openFile decompresses them.
+    const part = await openFile(p);
+    parts.push(compression.mode === 'MESSAGE' ? messageCompressed(part) : part);
   }
   return merged(path, parts);
 }

@@ -3,14 +3,15 @@
  * the replay graph), what the executors would have commanded compared with what the robot did.
  * Writes metrics.json (deterministic for a seed and a fixed latency), report.html and replay.mcap.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import { openBag } from '../bag/open-bag.js';
-import { decodedMessages, type DecodedMessage } from '../bag/decoded-messages.js';
+import { decodedMessages, type DecodedMessage, type SkippedMessage } from '../bag/decoded-messages.js';
+import { fullName } from '../bag/definitions.js';
 import { loopedMessages, loopPeriod } from '../bag/looped.js';
 import { schemaText } from '../bag/definitions.js';
-import { BagError } from '../errors.js';
+import { BagError, InputError } from '../errors.js';
 import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
 import { MemoryLogger } from '../log.js';
@@ -23,7 +24,7 @@ import { paramsFromFile, resolveParams } from '../config/params.js';
 import { keyed, ParamReader } from '../config/reader.js';
 import { PolicyNode } from '../node/policy-node.js';
 import { POLICY_PARAMS, policyConfig } from '../node/policy-params.js';
-import { nsToSeconds, secondsBetween, secondsToNs, stampToNs } from '../time.js';
+import { formatTime, nsToSeconds, secondsBetween, secondsToNs, stampToNs } from '../time.js';
 import { EVAL_PARAMS, evalConfig } from './eval-params.js';
 import { GroundTruth } from './ground-truth.js';
 import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
@@ -102,28 +103,76 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     execConfigs.set(arm, executorConfig(resolveParams(EXECUTOR_PARAMS, p, source), source));
   }
 
-  // Every input the policy subscribes to must be in the bag.
+  // Every input the policy subscribes to must be in the bag, with the type the node subscribes with.
   const policyArms = [...policyCfg.arms.values()];
-  const required = [
-    ...[...policyCfg.cameras.values()].map((c) => c.topic),
-    ...new Set(policyArms.map((a) => a.jointStatesTopic)),
-    ...(policyArms.some((a) => a.pose.kind === 'tf') ? ['/tf'] : []),
-  ];
+  const expectedTypes = new Map<string, string>([
+    ...[...policyCfg.cameras.values()].map((c): [string, string] => [c.topic, c.transport === 'compressed' ? 'sensor_msgs/msg/CompressedImage' : 'sensor_msgs/msg/Image']),
+    ...policyArms.map((a): [string, string] => [a.jointStatesTopic, 'sensor_msgs/msg/JointState']),
+    ...(policyArms.some((a) => a.pose.kind === 'tf') ? [['/tf', 'tf2_msgs/msg/TFMessage'] as [string, string]] : []),
+  ]);
+  const required = [...expectedTypes.keys()];
+  const optional = new Map<string, string>([
+    ['/tf_static', 'tf2_msgs/msg/TFMessage'],
+    [resolveTopic(policyCfg.instructionTopic, '/twinvla_policy'), 'std_msgs/msg/String'],
+    ...policyArms.flatMap((a): [string, string][] => (a.pose.kind === 'topic' ? [[a.pose.topic, 'geometry_msgs/msg/PoseStamped']] : [])),
+  ]);
   const present = new Set(bag.topics.map((t) => t.name));
   const missing = required.filter((t) => !present.has(t));
   if (missing.length > 0) {
     await bag.close();
     throw new BagError(`${o.bag}: the bag has no ${missing.join(', ')}, which the policy needs (parameters: ${source}). It has: ${bag.topics.map((t) => `${t.name} (${t.type})`).join(', ')}. Set the topic parameters in a params file and pass it with --params.`);
   }
+  const mistyped = bag.topics.flatMap((t) => {
+    const want = expectedTypes.get(t.name) ?? optional.get(t.name);
+    return want && t.type && fullName(t.type) !== want ? [`${t.name} is ${fullName(t.type)} in the bag, but the policy subscribes to it as ${want}`] : [];
+  });
+  if (mistyped.length > 0) {
+    await bag.close();
+    throw new BagError(`${o.bag}: ${mistyped.join('; ')} (parameters: ${source}). Point the topic parameter at a topic of the expected type${mistyped.some((m) => m.includes('Image')) ? ', or set cameras.<role>.transport (raw: Image, compressed: CompressedImage)' : ''}.`);
+  }
+
+  // The window, checked against the bag: seconds from its first message.
+  const duration = secondsBetween(bag.end, bag.start);
+  const windowProblem = ((): string | null => {
+    if (o.start !== undefined && !(o.start >= 0)) return `--start ${o.start}: expected seconds >= 0 from the bag's first message`;
+    if (o.end !== undefined && !(o.end > 0)) return `--end ${o.end}: expected seconds > 0 from the bag's first message`;
+    if (o.start !== undefined && o.start > duration) return `--start ${o.start} is past the end of the bag, which lasts ${duration.toFixed(3)} s`;
+    if (o.start !== undefined && o.end !== undefined && o.end <= o.start) return `--end ${o.end} is not after --start ${o.start}`;
+    return null;
+  })();
+  if (windowProblem) {
+    await bag.close();
+    throw new InputError(`${o.bag}: ${windowProblem}; the window is [--start, --end] in seconds from the bag's first message (0 to ${duration.toFixed(3)}).`);
+  }
 
   // The window in whole nanoseconds: its edges are exact, so the messages on them stay in.
   const t0 = bag.start + secondsToNs(o.start ?? 0);
-  const windowEnd = o.end !== undefined ? bag.start + secondsToNs(o.end) : bag.end;
+  // An --end past the bag's last message is the bag's end.
+  const windowEnd = o.end !== undefined && o.end < duration ? bag.start + secondsToNs(o.end) : bag.end;
   const loops = Math.max(1, Math.floor(o.loops ?? 1));
   const t1 = loops === 1 ? windowEnd : t0 + BigInt(loops - 1) * loopPeriod({ start: t0, end: windowEnd }) + (windowEnd - t0);
-  mkdirSync(o.out, { recursive: true });
-  const files = { metrics: join(o.out, 'metrics.json'), report: join(o.out, 'report.html'), replay: join(o.out, 'replay.mcap') };
+  // Outputs are written beside --out and moved into it only once complete: a failed run leaves the
+  // previous run's files as they were.
+  const out = resolve(o.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const staging = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
+  try {
+    const r = await run(staging);
+    mkdirSync(out, { recursive: true });
+    const files = { metrics: join(out, 'metrics.json'), report: join(out, 'report.html'), replay: join(out, 'replay.mcap') };
+    for (const [key, path] of Object.entries(files)) renameSync(r.files[key as keyof typeof files], path);
+    return { ...r, files };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+
+  async function run(dir: string): Promise<EvalResult> {
+  const files = { metrics: join(dir, 'metrics.json'), report: join(dir, 'report.html'), replay: join(dir, 'replay.mcap') };
   const recorder = await ReplayRecorder.create(files.replay);
+  // Messages that cannot be decoded are skipped and counted; a needed topic with nothing decodable fails.
+  const skipped: SkippedMessage[] = [];
+  const decodedPerTopic = new Map<string, number>();
+  const onSkip = (s: SkippedMessage): void => { skipped.push(s); };
 
   const logger = new MemoryLogger();
   // The clock starts at the window's start: the policy node's first attempt (at activation) happens
@@ -199,16 +248,17 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   async function* windowed(): AsyncIterable<DecodedMessage> {
     if (t0 > bag.start) {
       let instruction: DecodedMessage | null = null;
-      for await (const m of decodedMessages(bag, { topics: ['/tf_static', instructionTopic], end: t0 - 1n })) {
+      for await (const m of decodedMessages(bag, { topics: ['/tf_static', instructionTopic], end: t0 - 1n, onSkip })) {
         if (m.topic === '/tf_static') yield { ...m, time: t0 };
         else instruction = m;
       }
       if (instruction) yield { ...instruction, time: t0 };
     }
-    yield* loops === 1 ? decodedMessages(bag, { start: t0, end: t1 }) : loopedMessages(bag, loops, { start: t0, end: windowEnd });
+    yield* loops === 1 ? decodedMessages(bag, { start: t0, end: t1, onSkip }) : loopedMessages(bag, loops, { start: t0, end: windowEnd }, onSkip);
   }
   async function* inputs(): AsyncIterable<ReplayMessage> {
     for await (const m of windowed()) {
+      decodedPerTopic.set(m.topic, (decodedPerTopic.get(m.topic) ?? 0) + 1);
       truth.observe(m.topic, m.type, m.time, m.message);
       if (schemaText(m.type)) {
         const qos = m.topic === '/tf_static' ? 'transient_local' : m.type.startsWith('sensor_msgs') ? 'sensor_data' : 'reliable';
@@ -230,6 +280,11 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   await policy.shutdown();
 
   for (const arm of ARMS) flush(arm, null);
+  const undecodable = required.filter((t) => !decodedPerTopic.has(t) && skipped.some((s) => s.topic === t));
+  if (undecodable.length > 0) {
+    const first = (t: string): SkippedMessage => skipped.find((s) => s.topic === t) as SkippedMessage;
+    throw new BagError(`${o.bag}: no message of ${undecodable.join(', ')} could be decoded in the window, and the policy needs ${undecodable.length > 1 ? 'them' : 'it'}: ${undecodable.map((t) => `${t}: ${skipped.filter((s) => s.topic === t).length} skipped, the first at ${formatTime(first(t).time)}: ${first(t).reason}`).join('; ')}`);
+  }
   const arms: Record<string, ArmMetrics> = {};
   const report = new Map<string, { metrics: ArmMetrics; series: ArmSeries }>();
   for (const [arm, acc] of accumulators) {
@@ -253,6 +308,14 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const summary: Record<string, string> = { bag: o.bag, model: metrics.model, latency: metrics.latency, seed: String(o.seed), chunks: String(metrics.chunks) };
   writeFileSync(files.report, renderReport(`twinvla evaluation: ${metrics.model} on ${o.bag}`, summary, report));
   const warnings = logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'));
+  for (const s of skipped) warnings.push(`warn: skipped a message that cannot be decoded (log time ${formatTime(s.time)}): ${s.reason}`);
   if (skippedTypes > 0) warnings.push(`warn: ${skippedTypes} message(s) of types without a bundled definition were replayed but not copied into replay.mcap`);
+  const scored = Object.values(arms).reduce((n, a) => n + a.executed.position_error_mm.count, 0);
+  if (chunkCount === 0 || scored === 0) {
+    const refusals = Object.entries(metrics.refused_snapshots).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+    const said = warnings.slice(0, 3).map((w) => `\n  ${w}`).join('');
+    throw new InputError(`${o.bag}: the evaluation scored nothing (${chunkCount} chunks, ${scored} executed targets with ground truth; refused snapshots: ${refusals}); no outputs were written.${said ? ` First warnings:${said}` : ''}`);
+  }
   return { metrics, wallSeconds, simulatedSeconds: secondsBetween(t1, t0), warnings, files };
+  }
 }
