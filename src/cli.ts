@@ -1,16 +1,15 @@
 /** The `twinvla` command. */
-import { parseArgs } from 'node:util';
-
+import { HELP, numberArg, parse, USAGES, UsageError, type CliLogLevel, type Command } from './cli-usage.js';
 import { TwinvlaError } from './errors.js';
 import type { EvalOptions } from './eval/evaluate.js';
 import { describeContract } from './inspect.js';
-import { consoleLogger, type LogLevel } from './log.js';
+import { consoleLogger } from './log.js';
 import { loadManifest } from './model/manifest.js';
 import { runFixture } from './model/parity.js';
 import { Policy } from './model/policy.js';
 import { parseProviders } from './model/providers.js';
 
-const USAGE = `twinvla <command>
+const USAGE = `twinvla <command> [options]   (twinvla <command> --help for each)
 
   inspect <model-dir>                     print a model's contract
   predict --model <dir> --fixture         run the model's fixture; compare with PyTorch
@@ -21,36 +20,42 @@ const USAGE = `twinvla <command>
   node policy|executor|bringup [ROS args] run the ROS 2 nodes (needs ROS 2 and rclnodejs)
   params --yaml | --markdown              the parameters of every node, from their schemas
 
-Common options: --log-level debug|info|warn|error (default warn)`;
+Common options: --log-level debug|info|warn|error (default warn), --help; twinvla --version`;
 
 function providersFrom(value: string | undefined): ReturnType<typeof parseProviders> {
   return parseProviders((value ?? 'cuda,cpu').split(',').map((s) => s.trim()).filter(Boolean), '--providers');
 }
 
+function help(command: Command): number {
+  process.stdout.write(`usage: ${USAGES[command]}\n\n${HELP[command]}\n`);
+  return 0;
+}
+
+const levelOf = (v: unknown): CliLogLevel => (typeof v === 'string' ? (v as CliLogLevel) : 'warn');
+
 async function inspect(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { 'log-level': { type: 'string' } } });
+  const { positionals, values } = parse('inspect', args, {}, 1);
+  if (values.help) return help('inspect');
   const dir = positionals[0];
-  if (!dir) throw new TwinvlaError('INPUT', 'inspect: expected a model folder, for example `twinvla inspect models/twinvla-tiny`.');
+  if (!dir) throw new UsageError('inspect', 'expected a model folder, for example `twinvla inspect models/twinvla-tiny`');
   const manifest = loadManifest(dir);
-  const policy = await Policy.create(dir, { providers: ['cpu'], warmupRuns: 0, logger: consoleLogger((values['log-level'] ?? 'warn') as LogLevel) });
+  const policy = await Policy.create(dir, { providers: ['cpu'], warmupRuns: 0, logger: consoleLogger(levelOf(values['log-level'])) });
   process.stdout.write(`${describeContract(manifest, policy.sessions)}\n`);
   await policy.release();
   return 0;
 }
 
 async function predict(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: 'string' }, fixture: { type: 'boolean' }, providers: { type: 'string' },
-      tolerance: { type: 'string' }, 'log-level': { type: 'string' },
-    },
+  const { values } = parse('predict', args, {
+    model: { type: 'string' }, fixture: { type: 'boolean' }, providers: { type: 'string' }, tolerance: { type: 'string' },
   });
-  if (!values.model) throw new TwinvlaError('INPUT', 'predict: --model <dir> is required, for example --model models/twinvla-tiny.');
-  if (!values.fixture) throw new TwinvlaError('INPUT', 'predict: only --fixture is supported here (the model folder\'s recorded inputs); live inputs come from the ROS node or `twinvla eval`.');
-  const tolerance = Number(values.tolerance ?? '1e-4');
-  const logger = consoleLogger((values['log-level'] ?? 'warn') as LogLevel);
-  const policy = await Policy.create(values.model, { providers: providersFrom(values.providers), logger, warmupRuns: 0 });
+  if (values.help) return help('predict');
+  const model = values['model'];
+  if (typeof model !== 'string') throw new UsageError('predict', '--model <dir> is required, for example --model models/twinvla-tiny');
+  if (!values['fixture']) throw new UsageError('predict', 'only --fixture is supported here (the model folder\'s recorded inputs); live inputs come from the ROS node or `twinvla eval`');
+  const tolerance = numberArg('predict', 'tolerance', values['tolerance'] as string | undefined, (n) => n >= 0, 'a number >= 0') ?? 1e-4;
+  const logger = consoleLogger(levelOf(values['log-level']));
+  const policy = await Policy.create(model, { providers: providersFrom(values['providers'] as string | undefined), logger, warmupRuns: 0 });
   const report = await runFixture(policy);
   process.stdout.write(`model ${policy.manifest.name} on ${policy.providers.summary}\n`);
   process.stdout.write(`token ids ${report.tokensMatch ? 'match' : 'DIFFER from'} the Python tokenizer\n`);
@@ -62,32 +67,27 @@ async function predict(args: string[]): Promise<number> {
 
 function latencyFrom(v: string | undefined): 'measured' | number {
   if (v === undefined || v === 'measured') return 'measured';
-  const ms = Number(v);
-  if (!Number.isFinite(ms) || ms < 0) throw new TwinvlaError('INPUT', `--latency ${JSON.stringify(v)}: expected "measured" or a number of milliseconds >= 0.`);
-  return ms / 1e3;
-}
-
-function numberFrom(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new TwinvlaError('INPUT', `--${name} ${JSON.stringify(v)}: expected a number.`);
-  return n;
+  return (numberArg('eval', 'latency', v, (n) => n >= 0, '"measured" or a number of milliseconds >= 0') as number) / 1e3;
 }
 
 async function evalCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      bag: { type: 'string' }, model: { type: 'string' }, params: { type: 'string' }, out: { type: 'string' },
-      latency: { type: 'string' }, seed: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
-    },
+  const { values } = parse('eval', args, {
+    bag: { type: 'string' }, model: { type: 'string' }, params: { type: 'string' }, out: { type: 'string' },
+    latency: { type: 'string' }, seed: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
   });
-  if (!values.bag || !values.model) throw new TwinvlaError('INPUT', 'eval: --bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`.');
-  const start = numberFrom('start', values.start), end = numberFrom('end', values.end);
+  if (values.help) return help('eval');
+  const str = (k: string): string | undefined => (values as Record<string, unknown>)[k] as string | undefined;
+  const bag = str('bag'), model = str('model');
+  if (!bag || !model) throw new UsageError('eval', '--bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`');
+  const start = numberArg('eval', 'start', str('start'), (n) => n >= 0, 'seconds >= 0 from the bag\'s first message');
+  const end = numberArg('eval', 'end', str('end'), (n) => n > 0, 'seconds > 0 from the bag\'s first message');
+  if (start !== undefined && end !== undefined && end <= start) throw new UsageError('eval', `--end ${end} is not after --start ${start}`);
+  const seed = numberArg('eval', 'seed', str('seed'), (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
+  const params = str('params');
   return runEval({
-    bag: values.bag, model: values.model, out: values.out ?? 'eval-out', latency: latencyFrom(values.latency),
-    seed: numberFrom('seed', values.seed) ?? 0, progress: true,
-    ...(values.params ? { params: values.params } : {}), ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}),
+    bag, model, out: str('out') ?? 'eval-out', latency: latencyFrom(str('latency')), seed, progress: true,
+    ...(values['log-level'] !== undefined ? { logLevel: levelOf(values['log-level']) } : {}),
+    ...(params ? { params } : {}), ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}),
   });
 }
 
@@ -106,7 +106,9 @@ async function runEval(options: EvalOptions): Promise<number> {
  * (demo/heldout.mcap, written by tools/twinvla_tools/task/bag.py) through the TwinVLA model trained
  * on that task (models/twinvla-demo).
  */
-async function demo(): Promise<number> {
+async function demo(args: string[]): Promise<number> {
+  const { values } = parse('demo', args, {});
+  if (values.help) return help('demo');
   const { PACKAGE_ROOT } = await import('./paths.js');
   const { join } = await import('node:path');
   const bag = join(PACKAGE_ROOT, 'demo', 'heldout.mcap');
@@ -114,13 +116,15 @@ async function demo(): Promise<number> {
   return runEval({
     bag, model: join(PACKAGE_ROOT, 'models', 'twinvla-demo'), params: join(PACKAGE_ROOT, 'params', 'demo.yaml'),
     out: join('out', 'demo', 'eval'), latency: 0.05, seed: 0, progress: true,
+    ...(values['log-level'] !== undefined ? { logLevel: levelOf(values['log-level']) } : {}),
   });
 }
 
 async function nodes(args: string[]): Promise<number> {
   const kind = args[0];
+  if (kind === '--help' || kind === '-h') return help('node');
   if (kind !== 'policy' && kind !== 'executor' && kind !== 'bringup') {
-    throw new TwinvlaError('INPUT', `node: expected policy, executor or bringup, got ${JSON.stringify(kind)}.`);
+    throw new UsageError('node', `expected policy, executor or bringup, got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}`);
   }
   const { runNodes } = await import('./ros-main.js');
   await runNodes(kind, args.slice(1));
@@ -128,10 +132,12 @@ async function nodes(args: string[]): Promise<number> {
 }
 
 async function params(args: string[]): Promise<number> {
+  const { values } = parse('params', args, { yaml: { type: 'boolean' }, markdown: { type: 'boolean' } });
+  if (values.help) return help('params');
+  if (Boolean(values.yaml) === Boolean(values.markdown)) throw new UsageError('params', 'pass one of --yaml or --markdown');
   const { defaultParamsYaml, parameterTables } = await import('./node/node-schemas.js');
-  if (args.includes('--yaml')) process.stdout.write(defaultParamsYaml());
-  else if (args.includes('--markdown')) process.stdout.write(`${parameterTables()}\n`);
-  else throw new TwinvlaError('INPUT', 'params: pass --yaml or --markdown.');
+  if (values.yaml) process.stdout.write(defaultParamsYaml());
+  else process.stdout.write(`${parameterTables()}\n`);
   return 0;
 }
 
@@ -142,19 +148,52 @@ export async function main(argv: string[]): Promise<number> {
     case 'params': return params(rest);
     case 'inspect': return inspect(rest);
     case 'predict': return predict(rest);
-    case 'demo': return demo();
+    case 'demo': return demo(rest);
     case 'eval': return evalCommand(rest);
-    case undefined: case '-h': case '--help': process.stdout.write(`${USAGE}\n`); return command ? 0 : 2;
+    case '-V': case '--version': process.stdout.write(`twinvla ${await version()}\n`); return 0;
+    case '-h': case '--help': process.stdout.write(`${USAGE}\n`); return 0;
+    case undefined:
+      process.stderr.write(`twinvla: expected a command\n\n${USAGE}\n`);
+      return 2;
     default:
       process.stderr.write(`twinvla: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
       return 2;
   }
 }
 
+async function version(): Promise<string> {
+  const { PACKAGE_ROOT } = await import('./paths.js');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** A file-system failure the user can act on (permissions, a missing or mistyped path), in words. */
+function fileProblem(e: unknown): string | null {
+  const err = e as NodeJS.ErrnoException;
+  const path = err?.path ? ` ${err.path}` : '';
+  switch (err?.code) {
+    case 'EACCES': case 'EPERM': return `permission denied:${path} (${err.syscall ?? 'access'}); check the file's permissions or pick another path.`;
+    case 'ENOENT': return `no such file or directory:${path}.`;
+    case 'ENOTDIR': return `not a directory:${path}.`;
+    case 'EISDIR': return `is a directory, expected a file:${path}.`;
+    case 'ENOSPC': return `no space left on the device writing${path}.`;
+    case 'EROFS': return `read-only file system:${path}.`;
+    default: return null;
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`twinvla${e.command ? ` ${e.command}` : ''}: ${e.message}\nusage: ${e.command ? USAGES[e.command] : 'twinvla <command> [options]'}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const file = fileProblem(e);
     if (e instanceof TwinvlaError) process.stderr.write(`twinvla: ${e.message}\n`);
+    else if (file) process.stderr.write(`twinvla: ${file}\n`);
     else process.stderr.write(`twinvla: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 1;
   },

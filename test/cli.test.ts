@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ROOT } from './helpers.js';
@@ -45,12 +47,58 @@ describe('twinvla command', () => {
 describe('twinvla eval command', function () {
   this.timeout(120_000);
 
-  it('refuses a call without --bag, and a bad --latency, with what to do', () => {
-    const a = spawnSync('node', [BIN, 'eval', '--model', 'models/twinvla-tiny'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(a.status, 1);
-    assert.match(a.stderr, /eval: --bag <path> and --model <dir> are required/);
-    const b = spawnSync('node', [BIN, 'eval', '--bag', 'x.mcap', '--model', 'm', '--latency', 'fast'], { cwd: ROOT, encoding: 'utf8' });
-    assert.match(b.stderr, /--latency "fast": expected "measured" or a number of milliseconds >= 0/);
+  it('usage errors exit 2 with the message and the usage line, never a stack trace', () => {
+    const cases: [string[], RegExp][] = [
+      [['eval', '--model', 'models/twinvla-tiny'], /^twinvla eval: --bag <path> and --model <dir> are required/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--latency', 'fast'], /^twinvla eval: --latency "fast": expected "measured" or a number of milliseconds >= 0\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--latency', '-5'], /^twinvla eval: --latency "-5": expected "measured" or a number of milliseconds >= 0\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--start', '-5'], /^twinvla eval: --start "-5": expected seconds >= 0 from the bag's first message\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--start', '50', '--end', '40'], /^twinvla eval: --end 40 is not after --start 50\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--seed', '1.5'], /^twinvla eval: --seed "1\.5": expected a whole number >= 0\n/],
+      [['eval', '--bagg', 'x.mcap'], /^twinvla eval: Unknown option '--bagg'\n/],
+      [['eval', '--bag'], /^twinvla eval: Option '--bag <value>' argument missing\n/],
+      [['inspect', 'a', 'b'], /^twinvla inspect: unexpected argument "b"\n/],
+      [['inspect', 'models/twinvla-tiny', '--log-level', 'loud'], /^twinvla inspect: --log-level "loud": expected one of debug, info, warn, error\n/],
+      [['predict', '--model', 'models/twinvla-tiny'], /^twinvla predict: only --fixture is supported here/],
+      [['params'], /^twinvla params: pass one of --yaml or --markdown\n/],
+      [['node', 'robot'], /^twinvla node: expected policy, executor or bringup, got "robot"\n/],
+    ];
+    for (const [args, re] of cases) {
+      const r = spawnSync('node', [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.match(r.stderr, /\nusage: twinvla \w+ /);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace');
+    }
+    const none = spawnSync('node', [BIN], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^twinvla: expected a command\n/);
+  });
+
+  it('--help for every command (exit 0, usage on stdout) and --version', () => {
+    for (const command of ['inspect', 'predict', 'eval', 'demo', 'node', 'params']) {
+      const r = spawnSync('node', [BIN, command, '--help'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 0, command);
+      assert.match(r.stdout, new RegExp(`^usage: twinvla ${command}`));
+    }
+    const top = spawnSync('node', [BIN, '--help'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(top.status, 0);
+    assert.match(top.stdout, /^twinvla <command> \[options\]/);
+    const v = spawnSync('node', [BIN, '--version'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(v.status, 0);
+    assert.equal(v.stdout, `twinvla ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+  });
+
+  it('a file it may not read is named as a permission error, without a stack trace', () => {
+    if (process.getuid?.() === 0) return; // root reads everything: nothing to refuse
+    const dir = mkdtempSync(join(tmpdir(), 'twinvla-cli-perm-'));
+    const bag = join(dir, 'locked.mcap');
+    writeFileSync(bag, 'x');
+    chmodSync(bag, 0);
+    const r = spawnSync('node', [BIN, 'eval', '--bag', bag, '--model', 'models/twinvla-tiny'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^twinvla: permission denied: .*locked\.mcap/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
   it('evaluates a bag window and prints the summary table; progress goes to stderr as plain lines', async () => {

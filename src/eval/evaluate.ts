@@ -14,7 +14,7 @@ import { schemaText } from '../bag/definitions.js';
 import { BagError, InputError } from '../errors.js';
 import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
-import { MemoryLogger } from '../log.js';
+import { consoleLogger, MemoryLogger, type Logger, type LogLevel } from '../log.js';
 import type { ActionChunkMsg, Float64, PoseStamped } from '../messages.js';
 import { ArmExecutor } from '../node/arm-executor.js';
 import { armChunkFrom } from '../node/chunk-message.js';
@@ -44,6 +44,8 @@ export interface EvalOptions {
   start?: number;
   end?: number;
   progress?: boolean;
+  /** Also print the nodes' log lines at this level and above to stderr as they happen (all are kept for the warnings summary). */
+  logLevel?: LogLevel;
   /** Replay the window this many times back to back (soak tests); default 1. */
   loops?: number;
   /** Called with the simulated time (nanoseconds) after each message. */
@@ -174,7 +176,15 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const decodedPerTopic = new Map<string, number>();
   const onSkip = (s: SkippedMessage): void => { skipped.push(s); };
 
-  const logger = new MemoryLogger();
+  const memory = new MemoryLogger();
+  const live = o.logLevel ? consoleLogger(o.logLevel, 'twinvla eval') : null;
+  const logger: Logger & { lines: readonly string[] } = {
+    lines: memory.lines,
+    debug: (m) => { memory.debug(m); live?.debug(m); },
+    info: (m) => { memory.info(m); live?.info(m); },
+    warn: (m) => { memory.warn(m); live?.warn(m); },
+    error: (m) => { memory.error(m); live?.error(m); },
+  };
   // The clock starts at the window's start: the policy node's first attempt (at activation) happens
   // there, whatever the epoch.
   const bus = new ReplayBus({ latency: o.latency, logLevel: 'silent', startTime: t0 });
