@@ -213,7 +213,22 @@ def export(args) -> Path:
     print(f"exported {out} ({args.family}/{args.preset}); onnxruntime vs PyTorch max abs error {err:.3g}")
     if err > PARITY_TOLERANCE:
         raise SystemExit(f"exported graphs differ from PyTorch by {err} > {PARITY_TOLERANCE}")
+    for kind in getattr(args, "variant", None) or []:
+        export_variant(out, kind)
     return out
+
+
+def export_variant(out: Path, kind: str) -> Path:
+    """The optimised (cpu, gpu) or quantised (fp16, int8) variant of an export, beside it: <out>-<kind>."""
+    from .optimize import TARGETS, optimize
+    from .quantize import quantize
+
+    dst = out.parent / f"{out.name}-{kind}"
+    if kind in TARGETS:
+        optimize(out, dst, kind)
+    else:
+        quantize(out, dst, kind)
+    return dst
 
 
 def parser() -> argparse.ArgumentParser:
@@ -229,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", help="tokenizer.json to ship (default: the built-in test tokenizer)")
     p.add_argument("--stats", help="dataset_statistics.json")
     p.add_argument("--stats-key", help="dataset key inside --stats")
+    p.add_argument("--variant", action="append", choices=["cpu", "gpu", "fp16", "int8"],
+                   help="also write <out>-<variant>: fused graphs for cpu or gpu (optimize.py), or quantised "
+                        "fp16 / int8 graphs (quantize.py); repeatable")
     return p
 
 
