@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, as ratios against a baseline measured in the same run. */
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 import { ROOT } from './root.js';
@@ -13,6 +14,18 @@ const iterations = Number(process.env['BENCH_ITERATIONS'] ?? 20);
 const threads = Number(process.env['BENCH_THREADS'] ?? Math.min(2, cpus().length));
 
 const only = process.argv[2];
+
+/** The machine's load (1, 5, 15 min averages and runnable/all tasks), for the record beside the figures. */
+function load(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 4).join(' ');
+  } catch {
+    return 'unknown (no /proc/loadavg)';
+  }
+}
+
+process.stdout.write(`twinvla bench ${new Date().toISOString()}: ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}; load at start ${load()}\n\n`);
+process.on('exit', () => process.stdout.write(`\nload at end ${load()}\n`));
 if (!only || only === 'observe') process.stdout.write(`${(await benchObserve(ROOT, Number(process.env['BENCH_P1_ITERATIONS'] ?? 200))).join('\n')}\n\n`);
 if (!only || only === 'model') process.stdout.write(`${(await benchModel({ root: ROOT, iterations, threads })).join('\n')}\n`);
 if (!only || only === 'replay') {

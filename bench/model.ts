@@ -3,7 +3,8 @@
  *   P2 = `predict` / the bare ONNX Runtime runs of the same graphs with the same feeds: the cost of
  *        the runtime around the graphs (tokenising, normalising, sampling, decoding). Goal <= 1.05.
  *   P3 = ONNX Runtime in Node / PyTorch eager on the `small` preset, same inputs, same thread count,
- *        measured in the same run. Goal <= 0.5.
+ *        measured in the same run, for the plain fp32 export and its CPU-fused variant. Goal <= 0.5.
+ *   Variants (bench/variants.ts): fused, int8 and fp16 graphs of the small preset against fp32.
  * Runs are interleaved (A, B, A, B, ...) so drift of the machine hits both sides alike.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { MemoryLogger } from '../src/log.js';
 import { loadFixture } from '../src/model/fixture.js';
 import { Policy, type Observation } from '../src/model/policy.js';
 import { fmt, median, quantile } from './stats.js';
+import { benchVariants, ensureVariants } from './variants.js';
 
 export interface ModelBenchOptions {
   root: string;
@@ -103,21 +105,30 @@ export async function benchModel(opts: ModelBenchOptions): Promise<string[]> {
   row(['model', 'predict p50', 'bare p50', 'predict p90', 'P2']);
   const models = ['models/twinvla-tiny', 'models/twinbrainvla-tiny'].map((m) => join(opts.root, m));
   const small = ['twinvla', 'twinbrainvla'].map((f) => ensureSmall(opts.root, f)).filter((d): d is string => d !== null);
-  const nodeSmall = new Map<string, number[]>();
   for (const dir of [...models, ...small]) {
     const r = await p2(dir, opts);
-    if (small.includes(dir)) nodeSmall.set(dir, r.predict);
     row([dir.split('/').pop() ?? dir, `${fmt(median(r.predict))} ms`, `${fmt(median(r.bare))} ms`, `${fmt(quantile(r.predict, 0.9))} ms`, (median(r.predict) / median(r.bare)).toFixed(3)]);
   }
   lines.push('');
+  lines.push(`Variants of the small preset: predict p50 over the fp32 export's, ${opts.iterations} interleaved runs, ${opts.threads} thread(s), CPU`);
+  const nodeSmall = new Map<string, Map<string, number>>();
+  for (const dir of small) {
+    const r = await benchVariants(dir, ensureVariants(opts.root, dir), opts.iterations, opts.threads);
+    nodeSmall.set(dir, r.p50);
+    lines.push(...r.lines);
+  }
+  lines.push('');
   lines.push(`P3: ONNX Runtime (Node) / PyTorch eager, small preset, same inputs and threads (${opts.threads})`);
-  row(['model', 'node p50', 'torch p50', 'P3']);
+  row(['model', 'graphs', 'node p50', 'torch p50', 'P3']);
   if (small.length === 0) lines.push('  (skipped: no .venv with the Python tools; run tools/setup-venv.sh)');
   for (const dir of small) {
     const torchMs = torchTimes(dir, opts);
-    const nodeMs = nodeSmall.get(dir) ?? [];
     if (!torchMs) continue;
-    row([dir.split('/').pop() ?? dir, `${fmt(median(nodeMs))} ms`, `${fmt(median(torchMs))} ms`, (median(nodeMs) / median(torchMs)).toFixed(3)]);
+    for (const [kind, what] of [['fp32', 'fp32'], ['cpu', 'fp32 fused']] as const) {
+      const node = nodeSmall.get(dir)?.get(kind);
+      if (node === undefined) continue;
+      row([dir.split('/').pop() ?? dir, what, `${fmt(node)} ms`, `${fmt(median(torchMs))} ms`, (node / median(torchMs)).toFixed(3)]);
+    }
   }
   return lines;
 }

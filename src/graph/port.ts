@@ -41,6 +41,9 @@ export interface Graph {
   /** Runs an inference. Live: as it comes. Replay: the result is delivered at start + latency on the
    * simulated clock, the latency measured or fixed. */
   compute<T>(work: () => Promise<T>): Promise<T>;
+  /** True where inference completes at a fixed simulated latency (replay with a fixed latency): no
+   * wall clock waits on the node's work. Absent or false: live, or latency measured. */
+  readonly fixedLatency?: boolean;
 }
 
 /** Resolves a name as rcl does: `~/x` under the node, `x` under the node's namespace, `/x` as is. */

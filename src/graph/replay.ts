@@ -111,6 +111,7 @@ export class ReplayBus {
       compute<T>(work: () => Promise<T>): Promise<T> {
         return bus.#compute(work);
       },
+      fixedLatency: bus.#latency !== 'measured',
       onParametersSet(handler: (changes: Record<string, unknown>) => string | null): void {
         bus.#parameterHandlers.set(nodeName, handler);
       },

@@ -119,7 +119,9 @@ export class PolicyNode {
     const providers = parseProviders(c.providers, 'parameter providers');
     const options = { providers, logger: this.graph.logger, warmupRuns: c.warmupRuns, ...(c.intraOpThreads > 0 ? { intraOpThreads: c.intraOpThreads } : {}) };
     this.#policy = c.inferenceThread ? await ThreadedPolicy.create(dir, options) : await inThreadPolicy(dir, options);
-    const assembler = new ObservationAssembler(this.#policy.manifest, observeConfig(c, this.#policy.manifest, dir));
+    // Frames are decoded as they arrive, off the inference path, unless no wall clock waits on it.
+    const decode = this.graph.fixedLatency === true ? 'snapshot' : 'arrival';
+    const assembler = new ObservationAssembler(this.#policy.manifest, { ...observeConfig(c, this.#policy.manifest, dir), decode });
     this.#assembler = assembler;
     for (const [a, arm] of c.arms) this.#frames.set(a, arm.pose.baseFrame);
     this.#subscribe(assembler);

@@ -8,6 +8,10 @@
  * costs at most one decode per frame, and never a queue). A snapshot asking for a frame that is not
  * decoded yet starts or awaits that frame's own decode, so what a snapshot sees is exactly the
  * latest frame, as when decoding happened at snapshot time: freshness is judged on the same stamps.
+ *
+ * `arrival: false` decodes a frame only when a snapshot first asks for it (still once): for replays
+ * at a fixed simulated latency, where no wall clock waits on the decode and frames that no snapshot
+ * uses would be decoded for nothing.
  */
 import { InternalError } from '../errors.js';
 import type { CompressedImage, Image } from '../messages.js';
@@ -45,12 +49,14 @@ export class CameraFeed {
   readonly topic: string;
   /** Names the input in messages, for example "camera head (/cam_high/image_raw)". */
   readonly input: string;
+  readonly #arrival: boolean;
   #latest: Frame | null = null;
   #inFlight = 0;
   #decoded = 0;
   #received = 0;
 
-  constructor(pre: CameraPreprocessor, role: string, topic: string) {
+  constructor(pre: CameraPreprocessor, role: string, topic: string, { arrival = true }: { arrival?: boolean } = {}) {
+    this.#arrival = arrival;
     this.pre = pre;
     this.topic = topic;
     this.input = `camera ${role} (${topic})`;
@@ -69,7 +75,7 @@ export class CameraFeed {
   push(message: CameraMessage): void {
     this.#latest = new Frame(message);
     this.#received++;
-    if (this.#inFlight === 0) this.#start(this.#latest);
+    if (this.#arrival && this.#inFlight === 0) this.#start(this.#latest);
   }
 
   /** The model image of the newest frame: ready at once when it was decoded on arrival. */
@@ -87,7 +93,7 @@ export class CameraFeed {
       this.#inFlight--;
       // The newest frame, if it arrived meanwhile and nobody started it: one decode, not a queue.
       const latest = this.#latest;
-      if (this.#inFlight === 0 && latest && !latest.started) this.#start(latest);
+      if (this.#arrival && this.#inFlight === 0 && latest && !latest.started) this.#start(latest);
     };
     result.then(next, next);
     return result;

@@ -37,6 +37,9 @@ export interface ObserveConfig {
   /** Seconds a stamp may lie ahead of the clock (clock skew between machines). */
   futureTolerance: number;
   tfCacheSeconds?: number;
+  /** When camera frames are decoded: as they arrive (default; off the inference path), or when a
+   * snapshot first uses them (replays at a fixed simulated latency, where no wall clock waits). */
+  decode?: 'arrival' | 'snapshot';
 }
 
 export interface Snapshot extends Freshness {
@@ -61,7 +64,7 @@ export class ObservationAssembler {
     for (const spec of manifest.cameras) {
       const cam = config.cameras.find((c) => c.role === spec.role);
       if (!cam) problems.push(`cameras: the model needs a topic for camera role ${spec.role}`);
-      else this.#cameras.set(spec.role, new CameraFeed(new CameraPreprocessor(spec), spec.role, cam.topic));
+      else this.#cameras.set(spec.role, new CameraFeed(new CameraPreprocessor(spec), spec.role, cam.topic, { arrival: config.decode !== 'snapshot' }));
     }
     for (const name of manifest.state.arms) {
       const cfg = config.arms.find((a) => a.name === name);

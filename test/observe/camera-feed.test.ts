@@ -45,3 +45,16 @@ describe('camera feed: frames decoded as they arrive', () => {
     assert.ok((await feed.image()).data.every((v) => v === 40));
   });
 });
+
+describe('camera feed: frames decoded when first used (fixed-latency replay)', () => {
+  it('decodes nothing on arrival, the newest frame once when a snapshot asks, and reuses it', async () => {
+    const feed = new CameraFeed(new CameraPreprocessor(SPEC), 'head', '/cam', { arrival: false });
+    feed.push({ kind: 'raw', msg: grey(1, 10) });
+    feed.push({ kind: 'raw', msg: grey(2, 20) });
+    assert.deepEqual(feed.counts, { received: 2, decoded: 0 });
+    const img = await feed.image();
+    assert.ok(img.data.every((v) => v === 20));
+    assert.equal(await feed.image(), img);
+    assert.deepEqual(feed.counts, { received: 2, decoded: 1 });
+  });
+});
