@@ -11,6 +11,7 @@ import { nsToStamp, secondsToNs } from '../src/time.js';
 
 const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
 import { fmt, quantile } from './stats.js';
+import { summarize } from './summary.js';
 import { WallBus } from './wall-graph.js';
 
 function image(t: number): unknown {
@@ -60,6 +61,7 @@ export async function benchExecutor(modelDir: string, seconds: number): Promise<
   await policy.shutdown();
   const chunks = policy.chunksPublished;
   const lat = policy.latency;
+  summarize({ id: 'P4', what: `two executors at 100 Hz on real timers, inference in the same process`, goal: 'p99 <= 2 ms, none missed', result: `p99 ${fmt(quantile(jitter, 0.99))} ms, ${missed} of ${jitter.length} ticks missed` });
   return [
     `P4: two executors at 100 Hz on real timers, ${modelDir.split('/').pop()} inference back to back in the same process (inference thread, ${Math.max(1, cpus().length - 1)} ONNX Runtime thread(s)), ${seconds} s`,
     `  ticks ${jitter.length}, jitter p50 ${fmt(quantile(jitter, 0.5))} ms, p99 ${fmt(quantile(jitter, 0.99))} ms, max ${fmt(Math.max(...jitter))} ms, missed ${missed}`,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 import { ROOT } from './root.js';
+import { summaryTable } from './summary.js';
 import { benchModel } from './model.js';
 import { benchObserve } from './observe.js';
 import { benchExecutor } from './executor.js';
@@ -25,7 +26,7 @@ function load(): string {
 }
 
 process.stdout.write(`twinvla bench ${new Date().toISOString()}: ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}; load at start ${load()}\n\n`);
-process.on('exit', () => process.stdout.write(`\nload at end ${load()}\n`));
+process.on('exit', () => process.stdout.write(`\nload at end ${load()}\n\nREADME table:\n${summaryTable().join('\n')}\n`));
 if (!only || only === 'observe') process.stdout.write(`${(await benchObserve(ROOT, Number(process.env['BENCH_P1_ITERATIONS'] ?? 200))).join('\n')}\n\n`);
 if (!only || only === 'model') process.stdout.write(`${(await benchModel({ root: ROOT, iterations, threads })).join('\n')}\n`);
 if (!only || only === 'replay') {

@@ -16,6 +16,7 @@ import { MemoryLogger } from '../src/log.js';
 import { loadFixture } from '../src/model/fixture.js';
 import { Policy, type Observation } from '../src/model/policy.js';
 import { fmt, median, quantile } from './stats.js';
+import { summarize } from './summary.js';
 import { benchVariants, ensureVariants } from './variants.js';
 
 export interface ModelBenchOptions {
@@ -107,6 +108,7 @@ export async function benchModel(opts: ModelBenchOptions): Promise<string[]> {
   const small = ['twinvla', 'twinbrainvla'].map((f) => ensureSmall(opts.root, f)).filter((d): d is string => d !== null);
   for (const dir of [...models, ...small]) {
     const r = await p2(dir, opts);
+    summarize({ id: 'P2', what: `predict / bare ONNX Runtime runs, ${dir.split('/').pop() ?? dir}`, goal: '<= 1.05', result: (median(r.predict) / median(r.bare)).toFixed(3) });
     row([dir.split('/').pop() ?? dir, `${fmt(median(r.predict))} ms`, `${fmt(median(r.bare))} ms`, `${fmt(quantile(r.predict, 0.9))} ms`, (median(r.predict) / median(r.bare)).toFixed(3)]);
   }
   lines.push('');
@@ -116,6 +118,11 @@ export async function benchModel(opts: ModelBenchOptions): Promise<string[]> {
     const r = await benchVariants(dir, ensureVariants(opts.root, dir), opts.iterations, opts.threads);
     nodeSmall.set(dir, r.p50);
     lines.push(...r.lines);
+    const base = r.p50.get('fp32') as number;
+    for (const [kind, what, goal] of [['cpu', 'fp32 fused for CPU', 'faster than fp32'], ['int8', 'int8 dynamic, CPU', '>= 2x fp32'], ['fp16', 'fp16 (for GPUs) run on CPU', 'GPU: unmeasured']] as const) {
+      const v = r.p50.get(kind);
+      if (v !== undefined) summarize({ id: 'variant', what: `${what}, ${dir.split('/').pop() ?? dir}, predict p50 against fp32's (${fmt(base)} ms)`, goal, result: `${(base / v).toFixed(2)}x (${fmt(v)} ms)` });
+    }
   }
   lines.push('');
   lines.push(`P3: ONNX Runtime (Node) / PyTorch eager, small preset, same inputs and threads (${opts.threads})`);
@@ -128,6 +135,7 @@ export async function benchModel(opts: ModelBenchOptions): Promise<string[]> {
       const node = nodeSmall.get(dir)?.get(kind);
       if (node === undefined) continue;
       row([dir.split('/').pop() ?? dir, what, `${fmt(node)} ms`, `${fmt(median(torchMs))} ms`, (node / median(torchMs)).toFixed(3)]);
+      summarize({ id: 'P3', what: `ONNX Runtime in Node / PyTorch eager, ${dir.split('/').pop() ?? dir}, ${what} graphs, ${opts.threads} threads`, goal: '<= 0.5', result: `${(node / median(torchMs)).toFixed(3)} (${fmt(node)} / ${fmt(median(torchMs))} ms)` });
     }
   }
   return lines;

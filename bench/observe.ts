@@ -21,6 +21,7 @@ import { nsToStamp, secondsToNs } from '../src/time.js';
 
 const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
 import { fmt, median, quantile } from './stats.js';
+import { summarize } from './summary.js';
 
 function cameraFrame(): Uint8Array {
   const w = 640, h = 480;
@@ -118,10 +119,13 @@ export async function benchObserve(root: string, iterations: number): Promise<st
       });
       pyMs = (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number[] }).ms;
     }
+    const cells: string[] = [];
     for (const [where, ms] of [['arrival', arrival], ['snapshot', snapshot]] as const) {
       const py = pyMs ? [`${fmt(median(pyMs))} ms`, `${fmt(quantile(pyMs, 0.99))} ms`, `${(median(pyMs) / median(ms)).toFixed(1)}x`] : ['-', '-', '-'];
       lines.push(row([String(size), where === 'arrival' ? 'at arrival' : 'at snapshot', `${fmt(median(ms))} ms`, `${fmt(quantile(ms, 0.99))} ms`, ...py], widths));
+      cells.push(`${where === 'arrival' ? 'at arrival (off the inference path)' : 'at snapshot (critical path)'}: p50 ${fmt(median(ms))} ms, p99 ${fmt(quantile(ms, 0.99))} ms, ${py[2]}`);
     }
+    summarize({ id: 'P1', what: `three 640x480 cameras (2 raw rgb8, 1 JPEG) to ${size} px model inputs, against PIL + numpy (p50 ${pyMs ? fmt(median(pyMs)) : '-'} ms)`, goal: 'critical path p99 <= 3 ms, >= 3x', result: cells.join('; ') });
   }
   lines.push('at arrival: decode + resize of one frame set, off the inference path; at snapshot: the critical path (python decodes there)');
   sharp.concurrency(0);

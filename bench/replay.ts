@@ -11,6 +11,7 @@ import { ensureDemoBag, DEMO_SECONDS } from '../src/eval/demo-bag.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { secondsBetween } from '../src/time.js';
 import { fmt } from './stats.js';
+import { summarize } from './summary.js';
 
 export async function benchReplay(root: string, simulatedSeconds: number): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'twinvla-p5-'));
@@ -32,10 +33,12 @@ export async function benchReplay(root: string, simulatedSeconds: number): Promi
   const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`;
   const base = marks[1] ?? marks[0]!;
   const last = marks[marks.length - 1]!;
+  const growth = ((last.rss - base.rss) / base.rss) * 100;
+  summarize({ id: 'P5', what: `twinvla eval of the loops bag looped to ${(r.simulatedSeconds / 60).toFixed(0)} simulated min, tiny model`, goal: '>= 20x, RSS growth < 5 %', result: `${(r.simulatedSeconds / r.wallSeconds).toFixed(1)}x real time; RSS ${mb(base.rss)} -> ${mb(last.rss)} (${growth.toFixed(1)} %)` });
   return [
     `P5: loops bag looped ${loops}x (${(r.simulatedSeconds / 60).toFixed(1)} simulated min), tiny model, fixed 50 ms latency`,
     `  replay speed ${(r.simulatedSeconds / r.wallSeconds).toFixed(1)}x real time (${fmt(r.wallSeconds)} s wall, metrics and report included)`,
     `  RSS at ${marks.map((m) => `${(m.sim / 60).toFixed(0)} min: ${mb(m.rss)}`).join(', ')}`,
-    `  RSS growth from the first quarter to the end: ${(((last.rss - base.rss) / base.rss) * 100).toFixed(1)} %`,
+    `  RSS growth from the first quarter to the end: ${growth.toFixed(1)} %`,
   ];
 }
