@@ -11,14 +11,13 @@ match the fixture's PyTorch outputs within the exporter's tolerance (1e-4), or i
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from pathlib import Path
 
 import onnx
 
-from .variant import read_manifest, record, write_variant
+from .variant import cli, read_manifest, record, write_variant
 
 PARITY_TOLERANCE = 1e-4
 TARGETS = ("cpu", "gpu")
@@ -74,14 +73,5 @@ def optimize(model_dir: Path, out: Path, target: str) -> dict:
     return read_manifest(out)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, type=Path, help="exported model folder")
-    p.add_argument("--target", required=True, choices=TARGETS)
-    p.add_argument("--out", required=True, type=Path, help="variant folder to write (replaced if present)")
-    a = p.parse_args()
-    optimize(a.model, a.out, a.target)
-
-
 if __name__ == "__main__":
-    main()
+    cli(__doc__, "target", TARGETS, optimize)

@@ -17,7 +17,6 @@ task's: evaluate the variant with `twinvla eval` beside the fp32 model.
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import onnx
 
 from .optimize import fuse, parity
-from .variant import read_manifest, record, write_variant
+from .variant import cli, read_manifest, record, write_variant
 
 KINDS = ("fp16", "int8")
 
@@ -81,14 +80,5 @@ def quantize(model_dir: Path, out: Path, kind: str) -> dict:
     return read_manifest(out)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, type=Path, help="exported model folder")
-    p.add_argument("--kind", required=True, choices=KINDS)
-    p.add_argument("--out", required=True, type=Path, help="variant folder to write (replaced if present)")
-    a = p.parse_args()
-    quantize(a.model, a.out, a.kind)
-
-
 if __name__ == "__main__":
-    main()
+    cli(__doc__, "kind", KINDS, quantize)

@@ -8,6 +8,7 @@ onnxruntime, and the largest difference from the fixture's PyTorch outputs.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import shutil
 from pathlib import Path
@@ -71,3 +72,13 @@ def record(out: Path, **fields) -> None:
     doc = read_manifest(out)
     doc["provenance"]["variant"].update(fields)
     (out / "model.yaml").write_text(HEADER + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
+
+
+def cli(doc: str, flag: str, choices: tuple[str, ...], run: Callable[[Path, Path, str], dict]) -> None:
+    """The command line of a variant writer: --model, --<flag> one of choices, --out."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, type=Path, help="exported model folder")
+    p.add_argument(f"--{flag}", required=True, choices=choices)
+    p.add_argument("--out", required=True, type=Path, help="variant folder to write (replaced if present)")
+    a = p.parse_args()
+    run(a.model, a.out, getattr(a, flag))
