@@ -30,7 +30,7 @@ export function describeContract(m: Manifest, sessions?: { encoder: ort.Inferenc
   const f = m.flow;
   row('flow', `noise at t=${f.noiseTime} (Euler ${f.noiseTime === 1 ? '1 -> 0' : '0 -> 1'}), ${f.steps} steps`);
   const g = f.guidance;
-  row('guidance', g ? `scale ${g.scale}, clamp ${g.clamp === null ? 'none' : `+-${g.clamp}`}, null condition ${Object.entries(g.nullConditioning).map(([k, v]) => `${k} <- ${v}`).join(', ')}` : 'none');
+  row('guidance', g ? `scale ${g.scale}${g.appliesAbove === null ? '' : ` (applies above ${g.appliesAbove})`}, clamp ${g.clamp === null ? 'none' : `${g.clampTarget} to +-${g.clamp}`}, null condition ${Object.entries(g.nullConditioning).map(([k, v]) => `${k} <- ${v}`).join(', ')}` : 'none');
   const e = m.graphs.encoder, d = m.graphs.denoiser;
   row('encoder', `${e.file} sha256 ${e.sha256.slice(0, 16)}...`);
   if (sessions) {

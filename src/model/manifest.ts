@@ -39,12 +39,20 @@ export interface QuantileNormalization {
   q01: number[];
   q99: number[];
   mask: boolean[];
+  /** Added to q99 - q01 in both directions (TwinVLA 1e-6; starVLA un-normalises with 0). */
+  eps: number;
 }
+
+export const CLAMP_TARGETS = ['velocity', 'sample'] as const;
 
 export interface Guidance {
   scale: number;
-  /** The guided velocity is clamped to [-clamp, clamp] at every step; null: no clamp. */
+  /** The bound [-clamp, clamp] at every step; null: no clamp. */
   clamp: number | null;
+  /** What the clamp bounds: the guided velocity before each step, or the sample after it. */
+  clampTarget: (typeof CLAMP_TARGETS)[number];
+  /** Guidance and its clamp apply only when scale > this (TwinVLA: 1); null: at any scale. */
+  appliesAbove: number | null;
   /** Denoiser conditioning input -> the encoder output that stands for "no condition". */
   nullConditioning: Record<string, string>;
 }
@@ -64,7 +72,9 @@ export interface Manifest {
     horizon: number;
     /** Seconds between chunk steps. */
     dt: number;
-    normalization: QuantileNormalization & { clip: boolean };
+    /** clip: to [-1, 1] before un-normalising; round: dimensions rounded to the nearest integer after
+     * (a gripper that the family reports as 0/1). */
+    normalization: QuantileNormalization & { clip: boolean; round: boolean[] };
   };
   flow: {
     /** Where noise lives on the time axis: 1 (TwinVLA: t runs 1 -> 0) or 0 (TwinBrainVLA: 0 -> 1). */
@@ -106,12 +116,14 @@ function quantileOf(r: FieldReader, path: string, length: number): QuantileNorma
   const q01 = r.numbers(`${path}.q01`, length);
   const q99 = r.numbers(`${path}.q99`, length);
   const mask = r.booleans(`${path}.mask`, length);
+  // Older manifests have no eps: they were written for 1e-6, the value both tools used then.
+  const eps = r.get(`${path}.eps`) === undefined ? 1e-6 : r.number(`${path}.eps`, { min: 0, max: 1 });
   // Ranges are compared only when all three lists are well formed.
   if (r.problems.length === before) q01.forEach((lo, i) => {
     const hi = q99[i] ?? lo;
     if (mask[i] && !(hi > lo)) r.problem(`${path}.q99[${i}]`, `a value above q01[${i}] = ${lo}`, hi);
   });
-  return { method: 'quantile', q01, q99, mask };
+  return { method: 'quantile', q01, q99, mask, eps };
 }
 
 /** Parses and checks a manifest document; `file` only names it in messages. */
@@ -170,7 +182,11 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
     layout: actionLayout,
     horizon: r.number('action.horizon', { integer: true, min: 1, max: 10000 }),
     dt: r.number('action.dt', { min: 0, exclusiveMin: true, max: 10 }),
-    normalization: { ...quantileOf(r, 'action.normalization', actionLen), clip: r.boolean('action.normalization.clip') },
+    normalization: {
+      ...quantileOf(r, 'action.normalization', actionLen),
+      clip: r.boolean('action.normalization.clip'),
+      round: r.get('action.normalization.round') === undefined ? new Array<boolean>(actionLen).fill(false) : r.booleans('action.normalization.round', actionLen),
+    },
   };
 
   const noiseTime = r.number('flow.noise_time', { min: 0, max: 1 });
@@ -179,13 +195,18 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
   let guidance: Guidance | null = null;
   if (rawGuidance !== null && rawGuidance !== undefined) {
     const clamp = r.get('flow.guidance.clamp');
+    // Manifests written before clamp_target / applies_above existed clamped the velocity at any scale.
+    const target = r.get('flow.guidance.clamp_target');
+    const above = r.get('flow.guidance.applies_above');
     guidance = {
       scale: r.number('flow.guidance.scale', { min: 0 }),
       clamp: clamp === null ? null : r.number('flow.guidance.clamp', { min: 0, exclusiveMin: true }),
+      clampTarget: target === undefined ? 'velocity' : r.string('flow.guidance.clamp_target', CLAMP_TARGETS) as Guidance['clampTarget'],
+      appliesAbove: above === undefined || above === null ? null : r.number('flow.guidance.applies_above'),
       nullConditioning: r.stringMap('flow.guidance.null_conditioning'),
     };
   } else if (rawGuidance === undefined) {
-    r.problem('flow.guidance', 'a mapping {scale, clamp, null_conditioning} or null', rawGuidance);
+    r.problem('flow.guidance', 'a mapping {scale, clamp, clamp_target, applies_above, null_conditioning} or null', rawGuidance);
   }
   const flow = { noiseTime: (noiseTime === 0 ? 0 : 1) as 0 | 1, steps: r.number('flow.steps', { integer: true, min: 1, max: 1000 }), guidance };
 

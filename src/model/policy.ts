@@ -17,7 +17,7 @@ import { normalize, unnormalize } from './normalization.js';
 import { PromptEncoder } from './prompt.js';
 import { createSession, ProviderReport, type ProviderName } from './providers.js';
 import { rotationCodec } from './rotation-codec.js';
-import { sampleFlow, type Prefix, type Velocities } from './sampler.js';
+import { guidanceActive, sampleFlow, type Prefix, type Velocities } from './sampler.js';
 
 export interface Observation {
   /** uint8 RGB, row-major height x width x 3 at the manifest's size, one per camera role. */
@@ -184,7 +184,7 @@ export class Policy {
     const d = m.graphs.denoiser;
     const g = m.flow.guidance;
     const feeds: Record<string, ort.Tensor> = {};
-    if (!g) {
+    if (!guidanceActive(g)) {
       for (const [input, output] of Object.entries(d.conditioning)) feeds[input] = cond.get(output) as ort.Tensor;
       return { feeds, batch: 1 };
     }
@@ -233,7 +233,7 @@ export class Policy {
   decode(normalized: Float32Array): PolicyChunk {
     const m = this.manifest;
     const { horizon, dt, layout, arms, normalization } = m.action;
-    const actions = unnormalize(normalized, normalization, normalization.clip);
+    const actions = unnormalize(normalized, normalization, normalization.clip, undefined, normalization.round);
     const per = armDim(layout);
     const rotation = rotationCodec(layout.rotation);
     const out: PolicyArmChunk[] = arms.map((name, a) => {

@@ -18,7 +18,9 @@ describe('model manifest', () => {
     assert.equal(a.action.horizon, 20);
     assert.equal(a.flow.noiseTime, 1);
     assert.equal(a.flow.steps, 10);
-    assert.deepEqual(a.flow.guidance, { scale: 1.5, clamp: 5, nullConditioning: { cond: 'cond_null' } });
+    assert.deepEqual(a.flow.guidance, { scale: 1.5, clamp: 5, clampTarget: 'sample', appliesAbove: 1, nullConditioning: { cond: 'cond_null' } });
+    assert.equal(a.action.normalization.eps, 1e-6);
+    assert.deepEqual(a.action.normalization.round, new Array(20).fill(false));
     const b = loadManifest(TWINBRAINVLA_TINY);
     assert.equal(b.family, 'twinbrainvla');
     assert.equal(b.action.horizon, 16);

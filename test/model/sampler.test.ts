@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { normalize, unnormalize } from '../../src/model/normalization.js';
 import { GaussianNoise } from '../../src/model/noise.js';
-import { sampleFlow, timeGrid } from '../../src/model/sampler.js';
+import { guidanceActive, sampleFlow, timeGrid } from '../../src/model/sampler.js';
 
 describe('flow-matching sampler', () => {
   it('lists the evaluation times of both directions', () => {
@@ -29,9 +29,35 @@ describe('flow-matching sampler', () => {
 
   it('applies guidance as u + s (c - u) and clamps the guided velocity', async () => {
     const field = async () => ({ conditional: Float32Array.of(1, 4), unconditional: Float32Array.of(0, -2) });
-    const x = await sampleFlow(field, Float32Array.of(0, 0), { noiseTime: 0, steps: 1, guidance: { scale: 1.5, clamp: 5 } });
+    const x = await sampleFlow(field, Float32Array.of(0, 0), { noiseTime: 0, steps: 1, guidance: { scale: 1.5, clamp: 5, clampTarget: 'velocity', appliesAbove: null } });
     // Guided: [1.5, -2 + 1.5 * 6 = 7 -> clamped to 5].
     assert.deepEqual(Array.from(x), [1.5, 5]);
+  });
+
+  // TwinVLA (action_heads.py denoise_cfg): x += dt * guided velocity, then x = clamp(x, -5, 5); the
+  // velocity is never clamped, and guidance runs only for scale > 1 (denoise otherwise).
+  const twinvla = (scale: number) => ({ scale, clamp: 5, clampTarget: 'sample' as const, appliesAbove: 1 });
+
+  it('clamps the sample after each step, not the velocity, when the clamp target is the sample', async () => {
+    const field = async () => ({ conditional: Float32Array.of(60, 4), unconditional: Float32Array.of(0, -2) });
+    // One step from t=1 to 0 (dt = -1): guided velocity [90, 7]; x = [0.5 - 90, 0.5 - 7] -> [-5, -5].
+    const x = await sampleFlow(field, Float32Array.of(0.5, 0.5), { noiseTime: 1, steps: 1, guidance: twinvla(1.5) });
+    assert.deepEqual(Array.from(x), [-5, -5]);
+    // Two steps of dt = -0.5: a velocity of 7 (above 5) moves the sample by 3.5 each step; only the
+    // second step's sample (0.5 - 7 = -6.5) is bounded.
+    const y = await sampleFlow(async () => ({ conditional: Float32Array.of(4), unconditional: Float32Array.of(-2) }), Float32Array.of(0.5), { noiseTime: 1, steps: 2, guidance: twinvla(1.5) });
+    assert.deepEqual(Array.from(y), [-5]);
+    const z = await sampleFlow(async () => ({ conditional: Float32Array.of(4), unconditional: Float32Array.of(-2) }), Float32Array.of(4), { noiseTime: 1, steps: 2, guidance: twinvla(1.5) });
+    assert.deepEqual(Array.from(z), [-3]); // 4 - 3.5 - 3.5: never beyond +-5, never clamped
+  });
+
+  it('samples without guidance, and without its clamp, when the scale is not above applies_above', async () => {
+    const field = async (_x: Float32Array) => ({ conditional: Float32Array.of(60), unconditional: Float32Array.of(0) });
+    const x = await sampleFlow(field, Float32Array.of(0.5), { noiseTime: 1, steps: 1, guidance: twinvla(1) });
+    assert.deepEqual(Array.from(x), [0.5 - 60]);
+    assert.equal(guidanceActive(twinvla(1)), false);
+    assert.equal(guidanceActive(twinvla(1.1)), true);
+    assert.equal(guidanceActive({ ...twinvla(0.5), appliesAbove: null }), true);
   });
 
   it('pins prefix rows to the forward process at every evaluated time, and exactly at the end', async () => {
@@ -48,7 +74,7 @@ describe('flow-matching sampler', () => {
 });
 
 describe('quantile normalisation', () => {
-  const q = { method: 'quantile' as const, q01: [0, -1, 5], q99: [2, 1, 6], mask: [true, false, true] };
+  const q = { method: 'quantile' as const, q01: [0, -1, 5], q99: [2, 1, 6], mask: [true, false, true], eps: 1e-6 };
 
   it('maps [q01, q99] to [-1, 1] on masked dimensions only', () => {
     const y = normalize([1, 0.25, 5], q);
@@ -67,5 +93,12 @@ describe('quantile normalisation', () => {
     assert.equal(clipped[1], 1);
     assert.ok(Math.abs(clipped[3]! - 0) < 1e-6);
     assert.equal(clipped[4], -1);
+  });
+
+  it('uses the manifest eps (starVLA un-normalises with none) and rounds the dimensions asked, half to even', () => {
+    const exact = { ...q, eps: 0 };
+    assert.equal(unnormalize(Float32Array.of(0.5, 0, 0), exact, false)[0], 1.5);
+    const r = unnormalize(Float32Array.of(0, 0.5, -1, 0, 1.5, -0.2), { ...exact, mask: [true, false, false] }, false, undefined, [true, true, false]);
+    assert.deepEqual(Array.from(r), [1, 0, -1, 1, 2, -0.2].map(Math.fround));
   });
 });

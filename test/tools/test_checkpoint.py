@@ -71,3 +71,51 @@ def test_published_presets_have_the_published_dimensions():
     assert len(m.action_head.blocks) == 24 and m.action_head.pos_embed.shape == (21, 1024)
     cfg = preset("twinbrainvla", "published")
     assert cfg.dit.width == 768 and cfg.dit.layers == 16 and cfg.dit.heads == 12 and cfg.horizon == 16
+
+
+def test_bf16_and_wrapped_pt_and_sharded_safetensors_load(tmp_path):
+    """Authors save bf16 (TwinVLA's default dtype) or mixed; .pt files wrap the dict; large
+    checkpoints are sharded with an index. Each loads and is cast to the model's dtype."""
+    import json
+    src = fresh("twinvla", 5)
+    sd = {k: v.detach().to(torch.bfloat16).contiguous() for k, v in src.state_dict().items()}
+    torch.save({"state_dict": sd, "step": 3}, str(tmp_path / "wrapped.pt"))
+    names = sorted(sd)
+    half = len(names) // 2
+    shard = tmp_path / "sharded"
+    shard.mkdir()
+    save_file({k: sd[k] for k in names[:half]}, str(shard / "model-00001-of-00002.safetensors"))
+    save_file({k: sd[k] for k in names[half:]}, str(shard / "model-00002-of-00002.safetensors"))
+    (shard / "model.safetensors.index.json").write_text(json.dumps(
+        {"weight_map": {k: f"model-0000{1 if i < half else 2}-of-00002.safetensors" for i, k in enumerate(names)}}))
+    for path in (tmp_path / "wrapped.pt", shard):
+        dst = fresh("twinvla", 6)
+        report = load_into(dst, read_state_dict(path))
+        assert report.complete and report.loaded == len(sd), report.summary()
+        assert report.dtypes == {"bfloat16": len(sd)}
+        for k, v in dst.state_dict().items():
+            assert v.dtype == torch.float32 and torch.equal(v, sd[k].float()), k
+
+
+def test_aliases_are_checked_against_their_source_and_renames_apply():
+    model = torch.nn.Module()
+    model.embed = torch.nn.Embedding(4, 3)
+    model.head = torch.nn.Linear(3, 4, bias=False)
+    w = torch.randn(4, 3)
+    # The checkpoint keeps one copy under another name (renamed) and a second name that must agree.
+    ok = load_into(model, {"tok.weight": w, "alias.embed.weight": w.clone()},
+                   renames={"tok.weight": "embed.weight"},
+                   aliases={"alias.embed.weight": "embed.weight", "head.weight": "embed.weight"})
+    assert ok.complete and ok.aliased == ["alias.embed.weight"], ok.summary()
+    assert torch.equal(model.head.weight, w)  # the tied duplicate the checkpoint left out
+    bad = load_into(model, {"embed.weight": w, "head.weight": w, "alias.embed.weight": w + 1},
+                    aliases={"alias.embed.weight": "embed.weight"})
+    assert bad.mismatched == ["alias.embed.weight: an alias of embed.weight that differs from it"]
+    assert "0 missing, 0 unexpected, 1 with another shape" in bad.summary()
+
+
+def test_a_pt_file_without_tensors_is_refused_with_its_name(tmp_path):
+    import pytest
+    torch.save({"step": 3}, str(tmp_path / "opt.pt"))
+    with pytest.raises(ValueError, match=r"opt\.pt does not hold a state dict of tensors"):
+        read_state_dict(tmp_path / "opt.pt")

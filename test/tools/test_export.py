@@ -1,6 +1,5 @@
 """The exporter: onnxruntime (Python) against PyTorch on the exported graphs, at other prompt
 lengths and batch sizes than the export traced; and regeneration of the committed tiny models."""
-import argparse
 import hashlib
 import json
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from twinvla_tools.export import export
+from twinvla_tools.export import export, parser
 from twinvla_tools.families import family
 from twinvla_tools.tokenizer import build_tokenizer
 
@@ -19,10 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_export(tmp_path, name):
-    args = argparse.Namespace(family=name, preset="tiny", out=str(tmp_path / f"{name}-tiny"), name=f"{name}-tiny",
-                              seed=0, checkpoint=None, strip_prefix="", allow_partial=False, tokenizer=None,
-                              stats=None, stats_key=None)
-    return export(args)
+    return export(parser().parse_args(["--family", name, "--preset", "tiny", "--out", str(tmp_path / f"{name}-tiny"),
+                                       "--name", f"{name}-tiny", "--seed", "0"]))
 
 
 @pytest.fixture(scope="module", params=["twinvla", "twinbrainvla"])

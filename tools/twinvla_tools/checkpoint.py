@@ -1,7 +1,18 @@
-"""Load a state dict (safetensors or a PyTorch .pt/.bin) into a reference model by parameter name,
-and report what did not match, so a checkpoint/architecture mismatch is seen, never silent."""
+"""Load a state dict (safetensors, sharded safetensors, or a PyTorch .pt/.bin) into a reference model
+by parameter name, and report what did not match, so a checkpoint/architecture mismatch is seen,
+never silent.
+
+Names are the authors' own. Two kinds of name may differ from the model's, both declared by the
+caller, never guessed:
+- renames: checkpoint name -> model name (one explicit table per family, tested);
+- aliases: a second name for the same tensor (tied weights, or a module registered twice, as
+  starVLA's `qwen_vl_interface.model` beside `qwen_vl_interface.trainable_vlm`). An alias in the
+  checkpoint must equal its source; an alias the checkpoint left out (save_pretrained drops tied
+  duplicates) is filled from its source.
+Any dtype loads (bf16, fp16, fp32): values are cast to the model's parameter dtype."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +25,8 @@ class LoadReport:
     unexpected: list[str] = field(default_factory=list)   # in the checkpoint, not in the model
     mismatched: list[str] = field(default_factory=list)   # same name, other shape: "name: ckpt (a) vs model (b)"
     loaded: int = 0
+    aliased: list[str] = field(default_factory=list)      # checkpoint aliases checked against their source
+    dtypes: dict[str, int] = field(default_factory=dict)  # checkpoint dtype -> tensor count
 
     @property
     def complete(self) -> bool:
@@ -22,6 +35,8 @@ class LoadReport:
     def summary(self) -> str:
         lines = [f"loaded {self.loaded} tensors; {len(self.missing)} missing, {len(self.unexpected)} unexpected, "
                  f"{len(self.mismatched)} with another shape"]
+        if self.dtypes:
+            lines.append("  checkpoint dtypes: " + ", ".join(f"{k} x{v}" for k, v in sorted(self.dtypes.items())))
         for title, names in (("missing", self.missing), ("unexpected", self.unexpected), ("shape", self.mismatched)):
             for n in names[:20]:
                 lines.append(f"  {title}: {n}")
@@ -30,12 +45,31 @@ class LoadReport:
         return "\n".join(lines)
 
 
+def _unwrap(sd, path: Path) -> dict[str, torch.Tensor]:
+    """Training frameworks wrap the state dict: {"state_dict": ...}, {"model": ...}, {"module": ...}."""
+    for key in ("state_dict", "model", "module"):
+        if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict) and \
+                all(isinstance(v, torch.Tensor) for v in sd[key].values()):
+            return sd[key]
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f"{path} does not hold a state dict of tensors (found {type(sd).__name__}); "
+                         "expected a mapping name -> tensor, or one under 'state_dict', 'model' or 'module'")
+    return sd
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """A file, or a folder: its *.safetensors (sharded ones through model.safetensors.index.json),
+    else its *.bin, else its *.pt, merged."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     if path.is_dir():
-        files = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin")) or sorted(path.glob("*.pt"))
+        index = path / "model.safetensors.index.json"
+        if index.exists():
+            shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+            files = [path / s for s in shards]
+        else:
+            files = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin")) or sorted(path.glob("*.pt"))
         if not files:
             raise FileNotFoundError(f"checkpoint folder {path} holds no *.safetensors, *.bin or *.pt file")
         merged: dict[str, torch.Tensor] = {}
@@ -45,27 +79,43 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
         return load_file(str(path))
-    sd = torch.load(str(path), map_location="cpu", weights_only=True)
-    if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
-        sd = sd["state_dict"]
-    if not isinstance(sd, dict):
-        raise ValueError(f"{path} does not hold a state dict (found {type(sd).__name__})")
-    return sd
+    return _unwrap(torch.load(str(path), map_location="cpu", weights_only=True), path)
 
 
-def load_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], strip_prefix: str = "") -> LoadReport:
+def load_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], strip_prefix: str = "",
+              renames: dict[str, str] | None = None, aliases: dict[str, str] | None = None) -> LoadReport:
+    """renames: checkpoint name -> model name. aliases: alias name -> source name, both in the
+    checkpoint's naming (after strip_prefix and renames)."""
     own = model.state_dict()
+    renames, aliases = renames or {}, aliases or {}
     report = LoadReport()
     matched: dict[str, torch.Tensor] = {}
+    seen: dict[str, torch.Tensor] = {}
     for name, tensor in state_dict.items():
+        report.dtypes[str(tensor.dtype).replace("torch.", "")] = report.dtypes.get(str(tensor.dtype).replace("torch.", ""), 0) + 1
         key = name[len(strip_prefix):] if strip_prefix and name.startswith(strip_prefix) else name
+        seen[renames.get(key, key)] = tensor
+    for key, tensor in seen.items():
+        if key in aliases and key not in own:
+            source = seen.get(aliases[key])
+            if source is None or source.shape != tensor.shape or not torch.equal(source, tensor):
+                report.mismatched.append(f"{key}: an alias of {aliases[key]} that differs from it")
+            else:
+                report.aliased.append(key)
+            continue
         if key not in own:
-            report.unexpected.append(name)
+            report.unexpected.append(key)
         elif tuple(own[key].shape) != tuple(tensor.shape):
             report.mismatched.append(f"{key}: checkpoint {tuple(tensor.shape)} vs model {tuple(own[key].shape)}")
         else:
             matched[key] = tensor
-    report.missing = sorted(k for k in own if k not in matched and not any(m.startswith(k + ":") for m in report.mismatched))
-    model.load_state_dict(matched, strict=False)
+    # A tied duplicate that the checkpoint left out takes its source's values.
+    for alias, source in aliases.items():
+        if alias in own and alias not in matched and source in matched and own[alias].shape == matched[source].shape:
+            matched[alias] = matched[source]
+    bad_shape = {m.split(":")[0] for m in report.mismatched}
+    report.missing = sorted(k for k in own if k not in matched and k not in bad_shape)
+    with torch.no_grad():
+        model.load_state_dict({k: v.to(own[k].dtype) for k, v in matched.items()}, strict=False)
     report.loaded = len(matched)
     return report

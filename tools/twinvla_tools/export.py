@@ -6,6 +6,7 @@ encoder.onnx, denoiser.onnx, tokenizer.json and fixtures/fixture.json.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import hashlib
 import json
 import sys
@@ -22,6 +23,7 @@ from . import EXPORTER_VERSION
 from .checkpoint import load_into, read_state_dict
 from .families import CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, family
 from .fixtures import make_fixture
+from .statistics import read_statistics
 from .tokenizer import build_tokenizer
 
 OPSET = 18
@@ -30,30 +32,25 @@ PARITY_TOLERANCE = 1e-4
 
 def default_stats(fam) -> dict:
     """Plausible workspace statistics for models without a dataset (tests, benchmarks)."""
-    def arm(y_sign: float, mask: list[bool]) -> tuple[list[float], list[float]]:
+    def arm(y_sign: float) -> tuple[list[float], list[float]]:
         lo = [0.10, 0.05 if y_sign > 0 else -0.45, 0.02] + [-1.0] * 6 + [0.0]
         hi = [0.55, 0.45 if y_sign > 0 else -0.05, 0.40] + [1.0] * 6 + [1.0]
         return lo, hi
 
-    def both(mask):
-        (l_lo, l_hi), (r_lo, r_hi) = arm(1, mask), arm(-1, mask)
-        return {"method": "quantile", "q01": l_lo + r_lo, "q99": l_hi + r_hi, "mask": mask + mask}
+    def both(mask, eps):
+        (l_lo, l_hi), (r_lo, r_hi) = arm(1), arm(-1)
+        return {"method": "quantile", "q01": l_lo + r_lo, "q99": l_hi + r_hi, "mask": mask + mask, "eps": eps}
 
-    return {"state": both(fam.state_mask), "action": {**both(fam.action_mask), "clip": fam.clip_actions}}
+    action = {**both(fam.action_mask, fam.action_eps), "clip": fam.clip_actions, "round": fam.action_round * 2}
+    return {"state": both(fam.state_mask, fam.state_eps), "action": action}
 
 
-def stats_from_file(path: str, key: str, fam) -> dict:
-    """dataset_statistics.json: {key: {action|proprio: {q01, q99, mask, ...}}}."""
-    data = json.loads(Path(path).read_text())
-    if key not in data:
-        raise KeyError(f"{path} has no dataset {key!r}; it has {sorted(data)}")
-
-    def take(part):
-        s = data[key][part]
-        return {"method": "quantile", "q01": [float(x) for x in s["q01"]], "q99": [float(x) for x in s["q99"]],
-                "mask": [bool(x) for x in s.get("mask", [True] * len(s["q01"]))]}
-
-    return {"state": take("proprio"), "action": {**take("action"), "clip": fam.clip_actions}}
+def stats_from_file(path: str, key: str | None, fam, method: str = "quantile") -> dict:
+    """dataset_statistics.json in either authors' layout ({action, proprio} or {action, state})."""
+    return read_statistics(path, key, state_dim=2 * len(fam.state_mask), action_dim=2 * len(fam.action_mask),
+                           state_mask=fam.state_mask, action_mask=fam.action_mask, method=method,
+                           clip=fam.clip_actions, state_eps=fam.state_eps, action_eps=fam.action_eps,
+                           round_dims=fam.action_round)
 
 
 class ManifestDumper(yaml.SafeDumper):
@@ -114,9 +111,8 @@ def export_graphs(model, fam, out: Path, fixture: dict) -> None:
         onnx.checker.check_model(str(out / name))
 
 
-def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path) -> dict:
+def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path, flow, dt: float) -> dict:
     cfg = model.cfg
-    flow = fam.flow
     layout = {"position": 3, "rotation": "rot6d", "gripper": 1}
     return {
         "format": "twinvla-model/1",
@@ -130,13 +126,14 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path)
                    "inputs": [{"name": k, "template": v} for k, v in fam.prompts.items()]},
         "state": {"input": "state", "arms": ["left", "right"], "layout": layout,
                   "normalization": stats["state"]},
-        "action": {"arms": ["left", "right"], "layout": layout, "horizon": cfg.horizon, "dt": fam.dt,
+        "action": {"arms": ["left", "right"], "layout": layout, "horizon": cfg.horizon, "dt": dt,
                    "normalization": stats["action"]},
         "flow": {
             "noise_time": flow.noise_at,
             "steps": flow.steps,
             "guidance": None if flow.guidance_scale is None else {
                 "scale": flow.guidance_scale, "clamp": flow.guidance_clamp,
+                "clamp_target": flow.clamp_target, "applies_above": flow.guidance_applies_above,
                 "null_conditioning": dict(fam.null_conditioning or {})},
         },
         "graphs": {
@@ -150,6 +147,7 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path)
             "source_checkpoint": _relative_checkpoint(args.checkpoint, out),
             "preset": args.preset,
             "seed": args.seed,
+            "statistics": None if not args.stats else {"file": Path(args.stats).name, "dataset": stats.get("dataset")},
             "exporter_version": EXPORTER_VERSION,
             "torch": torch.__version__.split("+")[0],
             "opset": OPSET,
@@ -202,10 +200,16 @@ def export(args) -> Path:
             raise SystemExit(f"checkpoint {args.checkpoint} does not match the {args.family}/{args.preset} "
                              "architecture (see above); pass --allow-partial to export anyway")
     stats = stats_from_file(args.stats, args.stats_key, fam) if args.stats else default_stats(fam)
-    fixture = make_fixture(model, fam, tok, stats, args.seed)
+    flow = fam.flow if args.guidance_scale is None else replace(fam.flow, guidance_scale=args.guidance_scale)
+    if args.guidance_scale is not None and fam.null_conditioning is None:
+        raise SystemExit(f"--guidance-scale: the {fam.name} family samples without guidance (no null condition)")
+    dt = fam.dt if args.dt is None else args.dt
+    if not dt > 0:
+        raise SystemExit(f"--dt {args.dt}: expected seconds between chunk steps > 0 (1 / the dataset's control rate)")
+    fixture = make_fixture(model, fam, tok, stats, args.seed, flow)
     export_graphs(model, fam, out, fixture)
     (out / "fixtures" / "fixture.json").write_text(json.dumps(fixture, separators=(",", ":")) + "\n")
-    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out)
+    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out, flow, dt)
     (out / "model.yaml").write_text(
         "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
         + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
@@ -243,10 +247,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-partial", action="store_true", help="export even when names do not all match")
     p.add_argument("--tokenizer", help="tokenizer.json to ship (default: the built-in test tokenizer)")
     p.add_argument("--stats", help="dataset_statistics.json")
-    p.add_argument("--stats-key", help="dataset key inside --stats")
+    p.add_argument("--stats-key", help="dataset key inside --stats (default: its only dataset)")
     p.add_argument("--variant", action="append", choices=["cpu", "gpu", "fp16", "int8"],
                    help="also write <out>-<variant>: fused graphs for cpu or gpu (optimize.py), or quantised "
                         "fp16 / int8 graphs (quantize.py); repeatable")
+    p.add_argument("--guidance-scale", type=float,
+                   help="classifier-free guidance scale (default: the family's; TwinVLA's Tabletop-Sim runs use 1.1)")
+    p.add_argument("--dt", type=float, help="seconds between chunk steps: 1 / the checkpoint's data rate "
+                   "(TwinVLA: Tabletop-Sim and Anubis 20 Hz -> 0.05, RoboTwin 15 Hz -> 0.0667)")
     return p
 
 

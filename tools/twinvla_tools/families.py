@@ -33,6 +33,9 @@ class Family:
     action_mask: list[bool]            # per arm
     clip_actions: bool
     dt: float
+    state_eps: float                   # added to q99 - q01 when normalising the state
+    action_eps: float                  # ... and when un-normalising actions
+    action_round: list[bool]           # per arm: dimensions rounded after un-normalising
     build: Callable
 
 
@@ -58,10 +61,14 @@ FAMILIES = {
         encoder_outputs=("cond", "cond_null"),
         conditioning={"cond": "cond"},
         null_conditioning={"cond": "cond_null"},
-        flow=FlowSettings(noise_at=1.0, steps=10, guidance_scale=1.5, guidance_clamp=5.0),
+        # action_heads.py denoise_cfg: guidance only for scale > 1, then the SAMPLE is clamped to +-5
+        # after each step; the velocity is not.
+        flow=FlowSettings(noise_at=1.0, steps=10, guidance_scale=1.5, guidance_clamp=5.0, clamp_target="sample",
+                          guidance_applies_above=1.0),
         resize="bicubic", image_mean=(0.5, 0.5, 0.5), image_std=(0.5, 0.5, 0.5),
         state_mask=[True] * 3 + [False] * 7, action_mask=[True] * 3 + [False] * 7,
-        clip_actions=False, dt=0.05, build=_build_twinvla),
+        clip_actions=False, dt=0.05, state_eps=1e-6, action_eps=1e-6, action_round=[False] * 10,
+        build=_build_twinvla),
     "twinbrainvla": Family(
         name="twinbrainvla",
         prompts={"input_ids_left": "<|im_start|>user\n{instruction}<|im_end|>\n",
@@ -73,7 +80,8 @@ FAMILIES = {
         resize="bicubic", image_mean=(0.48145466, 0.4578275, 0.40821073),
         image_std=(0.26862954, 0.26130258, 0.27577711),
         state_mask=[True] * 3 + [False] * 6 + [True], action_mask=[True] * 3 + [False] * 6 + [True],
-        clip_actions=True, dt=0.05, build=_build_twinbrainvla),
+        clip_actions=True, dt=0.05, state_eps=1e-6, action_eps=1e-6, action_round=[False] * 10,
+        build=_build_twinbrainvla),
 }
 
 

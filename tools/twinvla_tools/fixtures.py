@@ -60,7 +60,7 @@ def poses_from_chunk(chunk: np.ndarray, arm_dim: int) -> list[dict]:
 
 
 @torch.no_grad()
-def make_fixture(model, fam, tok, stats: dict, seed: int) -> dict:
+def make_fixture(model, fam, tok, stats: dict, seed: int, flow=None) -> dict:
     rng = np.random.default_rng(seed + 1000)
     size = model.cfg.vision.image_size
     images = {name: synthetic_image(rng, size)[None] for name in ("image_head", "image_left_wrist", "image_right_wrist")}
@@ -81,8 +81,8 @@ def make_fixture(model, fam, tok, stats: dict, seed: int) -> dict:
 
     cond_kw = {k: enc_out[o] for k, o in fam.conditioning.items()}
     null_kw = {k: enc_out[o] for k, o in fam.null_conditioning.items()} if fam.null_conditioning else None
-    chunk_n = sample(vel, noise, cond_kw, fam.flow, null_kw)[0].numpy()
-    chunk = unnormalize(chunk_n, stats["action"], fam.clip_actions)
+    chunk_n = sample(vel, noise, cond_kw, flow or fam.flow, null_kw)[0].numpy()
+    chunk = unnormalize(chunk_n, stats["action"], stats["action"]["clip"])
     return {
         "seed": seed,
         "instruction": INSTRUCTION,

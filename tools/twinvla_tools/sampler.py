@@ -12,6 +12,13 @@ class FlowSettings:
     steps: int
     guidance_scale: float | None = None
     guidance_clamp: float | None = None
+    clamp_target: str = "velocity"        # "velocity": the guided velocity; "sample": x after each step
+    guidance_applies_above: float | None = None  # guidance only when scale > this (TwinVLA: 1)
+
+    @property
+    def guided(self) -> bool:
+        return self.guidance_scale is not None and (
+            self.guidance_applies_above is None or self.guidance_scale > self.guidance_applies_above)
 
 
 def time_grid(flow: FlowSettings) -> list[float]:
@@ -30,10 +37,13 @@ def sample(velocity, noise: torch.Tensor, cond: dict, flow: FlowSettings, null_c
     for t in time_grid(flow):
         tt = torch.full((x.shape[0],), t, dtype=torch.float32)
         v = velocity(x, tt, **cond)
-        if flow.guidance_scale is not None and null_cond is not None:
+        guided = flow.guided and null_cond is not None
+        if guided:
             v_null = velocity(x, tt, **null_cond)
             v = v_null + flow.guidance_scale * (v - v_null)
-            if flow.guidance_clamp is not None:
+            if flow.guidance_clamp is not None and flow.clamp_target == "velocity":
                 v = v.clamp(-flow.guidance_clamp, flow.guidance_clamp)
         x = x + dt * v
+        if guided and flow.guidance_clamp is not None and flow.clamp_target == "sample":
+            x = x.clamp(-flow.guidance_clamp, flow.guidance_clamp)
     return x
