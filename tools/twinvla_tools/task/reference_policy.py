@@ -38,7 +38,9 @@ class ReferencePolicy:
                 raise SystemExit(f"{ckpt} does not match {self.dir}: {report.summary()}")
         g = m["flow"]["guidance"]
         self.flow = FlowSettings(m["flow"]["noise_time"], m["flow"]["steps"],
-                                 g["scale"] if g else None, g["clamp"] if g else None)
+                                 g["scale"] if g else None, g["clamp"] if g else None,
+                                 g.get("clamp_target", "velocity") if g else "velocity",
+                                 g.get("applies_above") if g else None)
         self.horizon, self.dt = m["action"]["horizon"], m["action"]["dt"]
         self.arms = m["action"]["arms"]
 
