@@ -18,6 +18,11 @@ export interface SafetyLimits {
   maxAngularSpeed: number;
   gripperMin: number;
   gripperMax: number;
+  /**
+   * Model units outside [gripperMin, gripperMax] that are still a normal output (a regression head
+   * overshoots its training range a little): clipped without an intervention, counted in `clipped`.
+   */
+  gripperTolerance: number;
   /** Longest interval (s) the speed limits may be spread over: a late tick cannot earn a long jump. */
   maxStepInterval: number;
 }
@@ -35,7 +40,10 @@ export type SafetyResult = { ok: true; target: ArmTarget; interventions: Interve
 
 export class SafetyFilter {
   #limits: SafetyLimits;
+  /** Interventions by kind: each one a target the policy asked for that was not safe as it was. */
   readonly counts = new Map<Intervention, number>();
+  /** Gripper outputs clipped into range from within the tolerance: normal, not interventions. */
+  gripperClipped = 0;
   #previous: { pose: Transform; time: bigint } | null = null;
 
   constructor(limits: SafetyLimits) {
@@ -113,8 +121,10 @@ export class SafetyFilter {
     }
     let gripper = target.gripper;
     if (gripper !== null && (gripper < L.gripperMin || gripper > L.gripperMax)) {
+      const outside = Math.max(L.gripperMin - gripper, gripper - L.gripperMax);
       gripper = Math.min(Math.max(gripper, L.gripperMin), L.gripperMax);
-      interventions.push('gripper_range');
+      if (outside > L.gripperTolerance) interventions.push('gripper_range');
+      else this.gripperClipped++;
     }
     for (const k of interventions) this.#count(k);
     const pose = { t, q };

@@ -217,6 +217,7 @@ export class ArmExecutor {
       last_chunk_age_s: this.#lastChunkStamp !== null ? secondsBetween(now, this.#lastChunkStamp) : -1,
     };
     for (const [k, v] of this.pipeline.safety.counts) values[`safety.${k}`] = v;
+    values['gripper_clipped'] = this.pipeline.safety.gripperClipped;
     const level = this.#status === 'commanding' || this.#status === 'disabled' ? OK : WARN;
     this.#diagPub.publish(diagnosticArray(now, `${this.graph.nodeName}: ${this.arm} executor`, level, this.#said || this.#status, values));
   }

@@ -39,6 +39,7 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'safety.max_angular_speed', type: 'double', default: 1.5, min: 0, max: 20, unit: 'rad/s', description: 'Largest target angular speed.' },
   { name: 'safety.gripper_min', type: 'double', default: 0.0, description: 'Smallest gripper command (model units).' },
   { name: 'safety.gripper_max', type: 'double', default: 1.0, description: 'Largest gripper command (model units).' },
+  { name: 'safety.gripper_tolerance', type: 'double', default: 0.25, min: 0, max: 10, description: 'How far (model units) a gripper output may stray outside [gripper_min, gripper_max] and still be normal: a regression head overshoots its range a little (the demo models reach -0.2 and 1.11 for 0..1), so such values are clipped and counted as gripper_clipped, not as an intervention; beyond it they are clipped and counted as the gripper_range intervention.' },
   { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
   { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ON_NO_CHUNK, description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
   { name: 'start_enabled', type: 'bool', default: false, readOnly: true, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
@@ -87,7 +88,7 @@ export function executorConfig(values: ParamValues, source: string): ExecutorCon
     limits: {
       workspaceMin: r.triple('safety.workspace_min'), workspaceMax: r.triple('safety.workspace_max'),
       maxLinearSpeed: r.number('safety.max_linear_speed'), maxAngularSpeed: r.number('safety.max_angular_speed'),
-      gripperMin: r.number('safety.gripper_min'), gripperMax: r.number('safety.gripper_max'), maxStepInterval: r.number('safety.max_step_interval'),
+      gripperMin: r.number('safety.gripper_min'), gripperMax: r.number('safety.gripper_max'), gripperTolerance: r.number('safety.gripper_tolerance'), maxStepInterval: r.number('safety.max_step_interval'),
     },
     onNoChunk: r.choice('on_no_chunk', ON_NO_CHUNK),
     startEnabled: r.bool('start_enabled'),

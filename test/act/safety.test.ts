@@ -9,7 +9,7 @@ import { ns } from '../scene.js';
 
 const LIMITS: SafetyLimits = {
   workspaceMin: [0.1, -0.4, 0.02], workspaceMax: [0.6, 0.4, 0.5],
-  maxLinearSpeed: 0.5, maxAngularSpeed: 2.0, gripperMin: 0, gripperMax: 1, maxStepInterval: 0.05,
+  maxLinearSpeed: 0.5, maxAngularSpeed: 2.0, gripperMin: 0, gripperMax: 1, gripperTolerance: 0.25, maxStepInterval: 0.05,
 };
 const DOWN: Quat = [1, 0, 0, 0];
 const pose = (t: Vec3, q: Quat = DOWN): Transform => ({ t, q });
@@ -28,6 +28,28 @@ describe('safety filter', () => {
     assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), null), { ok: false, reason: 'no_measured_pose' });
     assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), pose([0.9, 0, 0.3])), { ok: false, reason: 'measured_outside_workspace' });
     assert.equal(f.counts.get('measured_outside_workspace'), 1);
+  });
+
+  it('clips a gripper output within the tolerance silently and counts one beyond it as an intervention', () => {
+    const f = new SafetyFilter(LIMITS);
+    const start = pose([0.3, 0, 0.3]);
+    const run = (gripper: number, time: number): { gripper: number | null; interventions: string[] } => {
+      const r = f.filter({ pose: start, gripper }, time, start);
+      assert.ok(r.ok);
+      return { gripper: r.target.gripper, interventions: r.interventions };
+    };
+    // What a regression head gives around its 0..1 range: clipped, not an intervention.
+    assert.deepEqual(run(1.11, 0), { gripper: 1, interventions: [] });
+    assert.deepEqual(run(-0.2, 0.02), { gripper: 0, interventions: [] });
+    assert.deepEqual(run(1.25, 0.04), { gripper: 1, interventions: [] });
+    assert.deepEqual(run(0.5, 0.06), { gripper: 0.5, interventions: [] });
+    assert.equal(f.gripperClipped, 3);
+    assert.equal(f.counts.get('gripper_range'), undefined);
+    // Far outside anything the model was trained on: the operator should hear of it.
+    assert.deepEqual(run(1.26, 0.08), { gripper: 1, interventions: ['gripper_range'] });
+    assert.deepEqual(run(-3, 0.1), { gripper: 0, interventions: ['gripper_range'] });
+    assert.equal(f.counts.get('gripper_range'), 2);
+    assert.equal(f.gripperClipped, 3);
   });
 
   it('clamps into the box, limits rotation speed, clamps the gripper, counts each kind', () => {

@@ -104,3 +104,22 @@ def test_every_header_twinvla_writes_names_a_frame_that_tf_knows(replay):
         assert frames <= tf_frames, f"{topic} uses frames {frames - tf_frames} that TF does not have ({sorted(tf_frames)})"
     # The chunk's own header names the frame both arms hang from.
     assert used["/twinvla_policy/action_chunk"] == {"world"}
+
+
+def test_the_demo_models_normal_gripper_overshoot_is_clipped_without_an_intervention(replay):
+    """The demo model's gripper reaches a little past 0..1 (a regression head); /diagnostics must not
+    call that a safety intervention, or an operator learns to ignore the count."""
+    path, _ = replay
+    last, outside = {}, 0
+    for _, channel, _, msg in _messages(path):
+        if channel.topic == "/diagnostics":
+            for s in msg.status:
+                if "executor" in s.name:
+                    last[s.name] = {kv.key: kv.value for kv in s.values}
+        if channel.topic == "/twinvla_policy/action_chunk":
+            outside += sum(1 for a in msg.arms for g in a.gripper if not 0 <= g <= 1)
+    assert outside > 100, "the demo model's gripper stays in 0..1: this test no longer tests anything"
+    assert len(last) == 2, last
+    for name, values in last.items():
+        assert "safety.gripper_range" not in values, f"{name}: {values}"
+        assert int(values["gripper_clipped"]) > 0, f"{name}: {values}"
