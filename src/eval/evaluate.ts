@@ -15,7 +15,7 @@ import { BagError, InputError } from '../errors.js';
 import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
 import { consoleLogger, MemoryLogger, type Logger, type LogLevel } from '../log.js';
-import type { ActionChunkMsg, Float64, PoseStamped } from '../messages.js';
+import type { ActionChunkMsg, Float64, PoseStamped, StringMsg } from '../messages.js';
 import { ArmExecutor } from '../node/arm-executor.js';
 import { armChunkFrom } from '../node/chunk-message.js';
 import { EXECUTOR_PARAMS, executorConfig, type ExecutorConfig } from '../node/executor-params.js';
@@ -29,7 +29,9 @@ import { EVAL_PARAMS, evalConfig } from './eval-params.js';
 import { GroundTruth } from './ground-truth.js';
 import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
 import { Progress } from './progress.js';
-import { renderReport, type ArmSeries } from './report.js';
+import { Episodes, type EpisodeMetrics } from './episodes.js';
+import { renderReport } from './report.js';
+import { thumbnail } from './thumbnail.js';
 import { ReplayRecorder } from './replay-recorder.js';
 
 export interface EvalOptions {
@@ -64,6 +66,8 @@ export interface Metrics {
   inference_latency_ms: ReturnType<typeof stat>;
   observation_to_chunk_ms: ReturnType<typeof stat>;
   arms: Record<string, ArmMetrics>;
+  /** Episodes found from pauses in the recording and instruction changes, with their own errors. */
+  episodes: EpisodeMetrics[];
 }
 
 export interface EvalResult {
@@ -202,6 +206,10 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
   const threshold = evalCfg.gripperThreshold;
   const accumulators = new Map<string, ArmAccumulator>(ARMS.map((a) => [a, new ArmAccumulator(a, truth, threshold)]));
+  const episodes = new Episodes(bag.start, ARMS, { gripperThreshold: threshold });
+  for (const [arm, acc] of accumulators) acc.onScored = (s) => episodes.scored(arm, s);
+  // The report's camera frames: the head camera, else the model's first camera.
+  const frameTopic = (policyCfg.cameras.get('head') ?? [...policyCfg.cameras.values()][0])?.topic;
   let chunkCount = 0;
   let latestChunkStamp: bigint | null = null;
   const observationToChunk = new Samples();
@@ -270,6 +278,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     for await (const m of windowed()) {
       decodedPerTopic.set(m.topic, (decodedPerTopic.get(m.topic) ?? 0) + 1);
       truth.observe(m.topic, m.type, m.time, m.message);
+      episodes.input(m.time, m.topic === instructionTopic && m.type === 'std_msgs/msg/String' ? (m.message as StringMsg).data : undefined);
+      if (m.topic === frameTopic) episodes.frame(m.time, () => thumbnail(m.type, m.message));
       if (schemaText(m.type)) {
         const qos = m.topic === '/tf_static' ? 'transient_local' : m.type.startsWith('sensor_msgs') ? 'sensor_data' : 'reliable';
         recorder.input(m.topic, m.type, m.time, m.data, qos);
@@ -296,11 +306,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     throw new BagError(`${o.bag}: no message of ${undecodable.join(', ')} could be decoded in the window, and the policy needs ${undecodable.length > 1 ? 'them' : 'it'}: ${undecodable.map((t) => `${t}: ${skipped.filter((s) => s.topic === t).length} skipped, the first at ${formatTime(first(t).time)}: ${first(t).reason}`).join('; ')}`);
   }
   const arms: Record<string, ArmMetrics> = {};
-  const report = new Map<string, { metrics: ArmMetrics; series: ArmSeries }>();
-  for (const [arm, acc] of accumulators) {
-    arms[arm] = acc.finish();
-    report.set(arm, { metrics: arms[arm] as ArmMetrics, series: { executed: acc.plot.points } });
-  }
+  for (const [arm, acc] of accumulators) arms[arm] = acc.finish();
+  const episodeDetails = episodes.finish();
   const metrics: Metrics = {
     format: 'twinvla-eval/1',
     bag: o.bag,
@@ -313,10 +320,10 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     inference_latency_ms: stat(inferenceLatency.values),
     observation_to_chunk_ms: stat(observationToChunk.values),
     arms,
+    episodes: episodeDetails.map((e) => e.metrics),
   };
   writeFileSync(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
-  const summary: Record<string, string> = { bag: o.bag, model: metrics.model, latency: metrics.latency, seed: String(o.seed), chunks: String(metrics.chunks) };
-  writeFileSync(files.report, renderReport(`twinvla evaluation: ${metrics.model} on ${o.bag}`, summary, report));
+  writeFileSync(files.report, await renderReport(metrics, episodeDetails));
   const warnings = logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'));
   for (const s of skipped) warnings.push(`warn: skipped a message that cannot be decoded (log time ${formatTime(s.time)}): ${s.reason}`);
   if (skippedTypes > 0) warnings.push(`warn: ${skippedTypes} message(s) of types without a bundled definition were replayed but not copied into replay.mcap`);

@@ -7,6 +7,7 @@
  * value enters, and numbers are rounded to fixed precision.
  */
 import { angleBetween, distance, lerpVec, type Transform } from '../geometry.js';
+import type { ScoredSample } from './episodes.js';
 import { MAX_TRUTH_GAP, type GroundTruth } from './ground-truth.js';
 import { FlipCounter, MotionAccumulator, ratio, type MotionStats } from './motion.js';
 import { secondsBetween, secondsToNs } from '../time.js';
@@ -97,7 +98,6 @@ export interface MotionComparison {
 const MAX_TICK_GAP_NS = secondsToNs(0.1);
 const MAX_TRUTH_GAP_NS = secondsToNs(MAX_TRUTH_GAP);
 
-export interface PlotPoint { time: number; pose: Transform; truth: Transform | null; hold: Transform | null }
 
 /** When step k of a chunk is due (as the executors' timeline has it: whole-nanosecond steps). */
 function chunkStepTime(c: ChunkRecord, k: number): bigint {
@@ -127,7 +127,8 @@ export class ArmAccumulator {
   readonly #flips = { executed: new FlipCounter(), recorded: new FlipCounter() };
   #prevScored: ExecutedTarget | null = null;
   #lastRecorded: bigint | null = null;
-  readonly plot = new Decimator<PlotPoint>();
+  /** Each executed target as it is scored (the per-episode breakdown listens here). */
+  onScored: ((s: ScoredSample) => void) | null = null;
   #agree = 0;
   #compared = 0;
   #origin: bigint | null = null;
@@ -167,14 +168,16 @@ export class ArmAccumulator {
   #scoreExecuted(e: ExecutedTarget, holdStamp: bigint | null): void {
     const gt = this.#truth.pose(this.arm, e.time);
     const hold = holdStamp === null ? null : this.#truth.measured(this.arm, holdStamp);
-    this.plot.push({ time: secondsBetween(e.time, this.#origin ?? e.time), pose: e.pose, truth: gt, hold });
     this.#sampleAtRecorded(e);
     if (!gt) return;
-    this.#pos.push(mm(e.pose, gt));
-    this.#rot.push(deg(e.pose, gt));
-    if (hold) { this.#holdPos.push(mm(hold, gt)); this.#holdRot.push(deg(hold, gt)); }
+    const positionMm = mm(e.pose, gt), rotationDeg = deg(e.pose, gt);
+    this.#pos.push(positionMm);
+    this.#rot.push(rotationDeg);
+    const holdMm = hold ? mm(hold, gt) : null, holdDeg = hold ? deg(hold, gt) : null;
+    if (holdMm !== null && holdDeg !== null) { this.#holdPos.push(holdMm); this.#holdRot.push(holdDeg); }
     const g = this.#truth.gripper(this.arm, e.time);
     if (g !== null && e.gripper !== null) { this.#compared++; if (g > this.#threshold === e.gripper > this.#threshold) this.#agree++; }
+    this.onScored?.({ time: e.time, pose: e.pose, truth: gt, positionMm, rotationDeg, holdMm, holdDeg, gripper: e.gripper, truthGripper: g });
   }
 
   /** The executed trajectory (linear between ticks) at each recorded stamp since the previous tick. */

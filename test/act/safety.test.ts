@@ -34,7 +34,7 @@ describe('safety filter', () => {
     const f = new SafetyFilter(LIMITS);
     const start = pose([0.3, 0, 0.3]);
     const run = (gripper: number, time: number): { gripper: number | null; interventions: string[] } => {
-      const r = f.filter({ pose: start, gripper }, time, start);
+      const r = f.filter({ pose: start, gripper }, ns(time), start);
       assert.ok(r.ok);
       return { gripper: r.target.gripper, interventions: r.interventions };
     };

@@ -43,7 +43,9 @@ describe('twinvla eval', function () {
     }
     const html = readFileSync(r.files.report, 'utf8');
     assert.ok(!/<script|<link|src="http/.test(html), 'report.html is not self-contained');
-    assert.equal((html.match(/<svg/g) ?? []).length, 10);
+    // Per episode, 4 plots per arm; then error by chunk step per arm, and the per-episode means when there are several.
+    assert.ok(m.episodes.length >= 1);
+    assert.equal((html.match(/<svg/g) ?? []).length, 8 * m.episodes.length + 2 + (m.episodes.length > 1 ? 1 : 0));
     const out = await openBag(r.files.replay);
     const topics = out.topics.map((t) => t.name);
     for (const t of ['/camera/head/image_raw', '/camera/left_wrist/image_raw/compressed', '/tf', '/tf_static', '/joint_states',
