@@ -8,6 +8,7 @@ import { benchModel } from './model.js';
 import { benchObserve } from './observe.js';
 import { benchExecutor } from './executor.js';
 import { benchReplay } from './replay.js';
+import { benchEvalSet } from './eval-set.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 
@@ -31,6 +32,9 @@ if (!only || only === 'observe') process.stdout.write(`${(await benchObserve(ROO
 if (!only || only === 'model') process.stdout.write(`${(await benchModel({ root: ROOT, iterations, threads })).join('\n')}\n`);
 if (!only || only === 'replay') {
   process.stdout.write(`\n${(await benchReplay(ROOT, Number(process.env['BENCH_P5_SECONDS'] ?? 3600))).join('\n')}\n`);
+}
+if (!only || only === 'evalset') {
+  process.stdout.write(`\n${(await benchEvalSet(ROOT, Number(process.env['BENCH_P6_BAGS'] ?? 4), Number(process.env['BENCH_P6_SECONDS'] ?? 12))).join('\n')}\n`);
 }
 if (!only || only === 'executor') {
   const small = join(ROOT, 'bench', 'out', 'twinvla-small');

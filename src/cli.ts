@@ -15,7 +15,11 @@ const USAGE = `twinvla <command> [options]   (twinvla <command> --help for each)
   predict --model <dir> --fixture         run the model's fixture; compare with PyTorch
           [--providers cuda,cpu] [--tolerance 1e-4]
   eval --bag <path> --model <dir>         replay a bag through the nodes; metrics, report, replay.mcap
+       (--bag again, or a folder of bags: each bag in a worker process, [--jobs <n>] at once
+       (default: the cores), one combined report with a row per bag)
        [--params <yaml>] [--out <dir>] [--latency measured|<ms>] [--seed <n>] [--start <s>] [--end <s>]
+  compare <run-dir> <run-dir> ...         eval outputs side by side: which run is better per figure
+          [--out <dir>]                   writes <dir>/compare.html (default compare-out)
   demo                                    the main job: the held-out task episodes through the trained demo model
   node policy|executor|bringup [ROS args] run the ROS 2 nodes (needs ROS 2 and rclnodejs)
   params --yaml | --markdown              the parameters of every node, from their schemas
@@ -72,23 +76,51 @@ function latencyFrom(v: string | undefined): 'measured' | number {
 
 async function evalCommand(args: string[]): Promise<number> {
   const { values } = parse('eval', args, {
-    bag: { type: 'string' }, model: { type: 'string' }, params: { type: 'string' }, out: { type: 'string' },
-    latency: { type: 'string' }, seed: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
+    bag: { type: 'string', multiple: true }, model: { type: 'string' }, params: { type: 'string' }, out: { type: 'string' },
+    latency: { type: 'string' }, seed: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, jobs: { type: 'string' },
   });
   if (values.help) return help('eval');
   const str = (k: string): string | undefined => (values as Record<string, unknown>)[k] as string | undefined;
-  const bag = str('bag'), model = str('model');
-  if (!bag || !model) throw new UsageError('eval', '--bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`');
+  const bagArgs = (values as Record<string, unknown>)['bag'] as string[] | undefined;
+  const model = str('model');
+  if (!bagArgs?.length || !model) throw new UsageError('eval', '--bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`');
   const start = numberArg('eval', 'start', str('start'), (n) => n >= 0, 'seconds >= 0 from the bag\'s first message');
   const end = numberArg('eval', 'end', str('end'), (n) => n > 0, 'seconds > 0 from the bag\'s first message');
   if (start !== undefined && end !== undefined && end <= start) throw new UsageError('eval', `--end ${end} is not after --start ${start}`);
   const seed = numberArg('eval', 'seed', str('seed'), (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
+  const jobs = numberArg('eval', 'jobs', str('jobs'), (n) => Number.isSafeInteger(n) && n >= 1, 'a whole number of worker processes >= 1');
   const params = str('params');
-  return runEval({
-    bag, model, out: str('out') ?? 'eval-out', latency: latencyFrom(str('latency')), seed, progress: true,
+  const options = {
+    model, out: str('out') ?? 'eval-out', latency: latencyFrom(str('latency')), seed, progress: true,
     ...(values['log-level'] !== undefined ? { logLevel: levelOf(values['log-level']) } : {}),
     ...(params ? { params } : {}), ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}),
+  };
+  const { expandBags } = await import('./eval/bag-list.js');
+  const bags = expandBags(bagArgs);
+  if (bags.length === 1 && bagArgs.length === 1 && bags[0] === bagArgs[0]) return runEval({ ...options, bag: bags[0] as string });
+  const { evaluateSet, setSummary } = await import('./eval/eval-set.js');
+  const r = await evaluateSet(bags, options, {
+    ...(jobs !== undefined ? { jobs } : {}),
+    onDone: (i, one) => process.stderr.write(`bag ${i + 1} of ${bags.length} done: ${one.metrics.bag} (${one.simulatedSeconds.toFixed(1)} s in ${one.wallSeconds.toFixed(1)} s)\n`),
   });
+  process.stdout.write(`${setSummary(r)}\n`);
+  return 0;
+}
+
+async function compareCommand(args: string[]): Promise<number> {
+  const { positionals, values } = parse('compare', args, { out: { type: 'string' } }, Infinity);
+  if (values.help) return help('compare');
+  if (positionals.length < 2) throw new UsageError('compare', `expected two or more eval output folders, got ${positionals.length}; for example \`twinvla compare out/run-a out/run-b\``);
+  const { loadRun, compareTable, renderComparison } = await import('./eval/compare.js');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const runs = positionals.map((dir, i) => loadRun(dir, i));
+  const out = ((values as Record<string, unknown>)['out'] as string | undefined) ?? 'compare-out';
+  mkdirSync(out, { recursive: true });
+  const file = join(out, 'compare.html');
+  writeFileSync(file, renderComparison(runs));
+  process.stdout.write(`${compareTable(runs)}\n\noutput: ${file}\n`);
+  return 0;
 }
 
 async function runEval(options: EvalOptions): Promise<number> {
@@ -150,6 +182,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'predict': return predict(rest);
     case 'demo': return demo(rest);
     case 'eval': return evalCommand(rest);
+    case 'compare': return compareCommand(rest);
     case '-V': case '--version': process.stdout.write(`twinvla ${await version()}\n`); return 0;
     case '-h': case '--help': process.stdout.write(`${USAGE}\n`); return 0;
     case undefined:

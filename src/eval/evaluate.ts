@@ -20,17 +20,18 @@ import { ArmExecutor } from '../node/arm-executor.js';
 import { armChunkFrom } from '../node/chunk-message.js';
 import { EXECUTOR_PARAMS, executorConfig, type ExecutorConfig } from '../node/executor-params.js';
 import { ARMS, executorNodeName } from '../config/layout.js';
-import { paramsFromFile, resolveParams } from '../config/params.js';
+import { paramsFromFile, resolveParams, type ParamValue, type ParamValues } from '../config/params.js';
 import { keyed, ParamReader } from '../config/reader.js';
 import { PolicyNode } from '../node/policy-node.js';
 import { POLICY_PARAMS, policyConfig } from '../node/policy-params.js';
 import { formatTime, nsToSeconds, secondsBetween, secondsToNs, stampToNs } from '../time.js';
 import { EVAL_PARAMS, evalConfig } from './eval-params.js';
 import { GroundTruth } from './ground-truth.js';
-import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord } from './metrics.js';
+import { ArmAccumulator, Samples, stat, type ArmMetrics, type ChunkRecord, type RawArmErrors } from './metrics.js';
 import { Progress } from './progress.js';
 import { Episodes, type EpisodeMetrics } from './episodes.js';
 import { renderReport } from './report.js';
+import { changedParameters } from './run-parameters.js';
 import { thumbnail } from './thumbnail.js';
 import { ReplayRecorder } from './replay-recorder.js';
 
@@ -68,6 +69,8 @@ export interface Metrics {
   arms: Record<string, ArmMetrics>;
   /** Episodes found from pauses in the recording and instruction changes, with their own errors. */
   episodes: EpisodeMetrics[];
+  /** The parameters file, and per node the parameters that differ from the defaults. */
+  parameters: { file: string | null; nodes: Record<string, Record<string, ParamValue>> };
 }
 
 export interface EvalResult {
@@ -76,6 +79,8 @@ export interface EvalResult {
   simulatedSeconds: number;
   warnings: string[];
   files: { metrics: string; report: string; replay: string };
+  /** Per arm, the scored errors themselves (for combining several bags exactly). */
+  raw: Record<string, RawArmErrors>;
 }
 
 /** Ground truth kept behind the replay: enough for any chunk's horizon and any inference latency. */
@@ -95,6 +100,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const evalCfg = evalConfig(resolveParams(EVAL_PARAMS, nodeParams(o.params, 'twinvla_eval'), source), source);
   const execConfigs = new Map<string, ExecutorConfig>();
   const execParams = new Map<string, Record<string, unknown>>();
+  const execValues = new Map<string, ParamValues>();
   const policyRead = new ParamReader(policyValues, source);
   for (const arm of ARMS) {
     // Evaluation commands from the first chunk, compares grippers in model units, and listens where
@@ -106,7 +112,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     if (!('measured_pose.base_frame' in p)) p['measured_pose.base_frame'] = policyRead.string(`arms.${arm}.pose.base_frame`);
     if (!('measured_pose.ee_frame' in p)) p['measured_pose.ee_frame'] = policyRead.string(`arms.${arm}.pose.ee_frame`);
     execParams.set(arm, p);
-    execConfigs.set(arm, executorConfig(resolveParams(EXECUTOR_PARAMS, p, source), source));
+    const values = resolveParams(EXECUTOR_PARAMS, p, source);
+    execValues.set(arm, values);
+    execConfigs.set(arm, executorConfig(values, source));
   }
 
   // Every input the policy subscribes to must be in the bag, with the type the node subscribes with.
@@ -306,7 +314,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     throw new BagError(`${o.bag}: no message of ${undecodable.join(', ')} could be decoded in the window, and the policy needs ${undecodable.length > 1 ? 'them' : 'it'}: ${undecodable.map((t) => `${t}: ${skipped.filter((s) => s.topic === t).length} skipped, the first at ${formatTime(first(t).time)}: ${first(t).reason}`).join('; ')}`);
   }
   const arms: Record<string, ArmMetrics> = {};
-  for (const [arm, acc] of accumulators) arms[arm] = acc.finish();
+  const raw: Record<string, RawArmErrors> = {};
+  for (const [arm, acc] of accumulators) { arms[arm] = acc.finish(); raw[arm] = acc.raw(); }
   const episodeDetails = episodes.finish();
   const metrics: Metrics = {
     format: 'twinvla-eval/1',
@@ -321,6 +330,13 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     observation_to_chunk_ms: stat(observationToChunk.values),
     arms,
     episodes: episodeDetails.map((e) => e.metrics),
+    parameters: {
+      file: o.params ?? null,
+      nodes: Object.fromEntries([
+        ['twinvla_policy', changedParameters(POLICY_PARAMS, policyValues)],
+        ...ARMS.map((a) => [executorNodeName(a), changedParameters(EXECUTOR_PARAMS, execValues.get(a) ?? {})]),
+      ]),
+    },
   };
   writeFileSync(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
   writeFileSync(files.report, await renderReport(metrics, episodeDetails));
@@ -333,6 +349,6 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     const said = warnings.slice(0, 3).map((w) => `\n  ${w}`).join('');
     throw new InputError(`${o.bag}: the evaluation scored nothing (${chunkCount} chunks, ${scored} executed targets with ground truth; refused snapshots: ${refusals}); no outputs were written.${said ? ` First warnings:${said}` : ''}`);
   }
-  return { metrics, wallSeconds, simulatedSeconds: secondsBetween(t1, t0), warnings, files };
+  return { metrics, wallSeconds, simulatedSeconds: secondsBetween(t1, t0), warnings, files, raw };
   }
 }

@@ -104,6 +104,16 @@ function chunkStepTime(c: ChunkRecord, k: number): bigint {
   return c.stamp + BigInt(k) * secondsToNs(c.dt);
 }
 
+/** One arm's scored errors of one run, 4 bytes a sample (see ArmAccumulator.raw). */
+export interface RawArmErrors {
+  position_mm: Float32Array;
+  rotation_deg: Float32Array;
+  hold_position_mm: Float32Array;
+  hold_rotation_deg: Float32Array;
+  gripper_agree: number;
+  gripper_compared: number;
+}
+
 /** Distance between two poses' positions, millimetres. */
 export const mm = (a: Transform, b: Transform): number => distance(a.t, b.t) * 1e3;
 const deg = (a: Transform, b: Transform): number => (angleBetween(a.q, b.q) * 180) / Math.PI;
@@ -229,6 +239,15 @@ export class ArmAccumulator {
       row.rot.push(deg(p, gt));
       if (hold) row.hold.push(mm(hold, gt));
     });
+  }
+
+  /** The scored errors themselves (call after finish), so that several bags' errors combine exactly. */
+  raw(): RawArmErrors {
+    return {
+      position_mm: this.#pos.values.slice(), rotation_deg: this.#rot.values.slice(),
+      hold_position_mm: this.#holdPos.values.slice(), hold_rotation_deg: this.#holdRot.values.slice(),
+      gripper_agree: this.#agree, gripper_compared: this.#compared,
+    };
   }
 
   finish(): ArmMetrics {

@@ -34,7 +34,7 @@ function result(scale: number): EvalResult {
     inference_latency_ms: st(50, 50, 50), observation_to_chunk_ms: st(109.2, 110, 150),
     arms: { left: arm(scale), right: arm(scale * 1.1) },
   } as unknown as Metrics;
-  return { metrics, wallSeconds: 8.65, simulatedSeconds: 100.8, warnings: [], files: { metrics: 'out/metrics.json', report: 'out/report.html', replay: 'out/replay.mcap' } } as EvalResult;
+  return { metrics, wallSeconds: 8.65, simulatedSeconds: 100.8, warnings: [], files: { metrics: 'out/metrics.json', report: 'out/report.html', replay: 'out/replay.mcap' }, raw: {} } as EvalResult;
 }
 
 describe('the terminal: summary, progress, warnings', () => {
