@@ -68,8 +68,10 @@ export function best(values: (number | null)[], better: Figure['better']): numbe
     if (bi === null || score(v) < score(values[bi] as number)) bi = i;
   });
   if (bi === null) return null;
+  // A tie between every run that has the figure names no one.
   const top = score(values[bi] as number);
-  return values.filter((v) => v !== null && score(v) === top).length === values.filter((v) => v !== null).length && values.length > 1 ? null : bi;
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  return present.length > 1 && present.every((v) => score(v) === top) ? null : bi;
 }
 
 /** "+3.2 (+21%)" against the first run. */

@@ -12,6 +12,7 @@ import { expandBags, outName } from '../../src/eval/bag-list.js';
 import { ensureDemoBag } from '../../src/eval/demo-bag.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { evaluateSet, type SetMetrics } from '../../src/eval/eval-set.js';
+import { stat } from '../../src/eval/metrics.js';
 import { ROOT, TWINVLA_TINY } from '../helpers.js';
 
 const PARAMS = join(ROOT, 'test', 'fixtures', 'loops.yaml');
@@ -56,12 +57,17 @@ describe('twinvla eval over many bags', function () {
       assert.deepEqual(one.arms, single.metrics.arms, `bag ${n} scored differently in a worker`);
       assert.ok(existsSync(join(dir, 'set', n, 'report.html')) && existsSync(join(dir, 'set', n, 'replay.mcap')));
     }
-    // Three copies of one bag: the pooled statistics are the single run's, with three times the count.
+    // Three copies of one bag: the pooled statistics are those of the single run's samples thrice
+    // (the mean the same; quantiles of the pooled samples, not averages of the bags' quantiles).
+    const thrice = (a: Float32Array): Float32Array => { const o = new Float32Array(a.length * 3); for (let k = 0; k < 3; k++) o.set(a, k * a.length); return o; };
     for (const arm of ['left', 'right']) {
       const s = single.metrics.arms[arm]!.executed;
+      const raw = single.raw[arm]!;
       const p = m.arms[arm]!;
-      assert.deepEqual(p.position_error_mm, { ...s.position_error_mm, count: 3 * s.position_error_mm.count });
-      assert.deepEqual(p.hold_baseline.position_error_mm, { ...s.hold_baseline.position_error_mm, count: 3 * s.hold_baseline.position_error_mm.count });
+      assert.deepEqual(p.position_error_mm, stat(thrice(raw.position_mm)));
+      assert.deepEqual(p.hold_baseline.position_error_mm, stat(thrice(raw.hold_position_mm)));
+      assert.equal(p.position_error_mm.mean, s.position_error_mm.mean);
+      assert.equal(p.position_error_mm.count, 3 * s.position_error_mm.count);
       assert.equal(p.gripper_agreement, s.gripper_agreement);
     }
     const html = readFileSync(join(dir, 'set', 'report.html'), 'utf8');
