@@ -14,7 +14,7 @@ import { TwinvlaError } from '../errors.js';
 import { outName } from './bag-list.js';
 import type { EvalOptions, EvalResult, Metrics } from './evaluate.js';
 import { fmt, pct, type ArmHeadline } from './headline.js';
-import { stat, type RawArmErrors, type Stat } from './metrics.js';
+import { stat, type ArmMetrics, type RawArmErrors, type Stat } from './metrics.js';
 import { esc, headlineTable, page } from './report.js';
 
 export interface SetArm {
@@ -22,6 +22,15 @@ export interface SetArm {
   rotation_error_deg: Stat;
   hold_baseline: { position_error_mm: Stat; rotation_error_deg: Stat };
   gripper_agreement: number | null;
+  /** RMS jerk of the executed and the recorded targets over all bags (each bag's RMS weighted by its samples), and their ratio. */
+  jerk_rms_m_s3: { executed: number | null; recorded: number | null; ratio: number | null };
+}
+
+/** sqrt(sum n rms^2 / sum n) over the bags that have the figure. */
+function pooledRms(parts: { n: number; rms: number | null }[]): number | null {
+  const have = parts.filter((p): p is { n: number; rms: number } => p.rms !== null && p.n > 0);
+  const n = have.reduce((s, p) => s + p.n, 0);
+  return n > 0 ? Number(Math.sqrt(have.reduce((s, p) => s + p.n * p.rms * p.rms, 0) / n).toFixed(3)) : null;
 }
 
 export interface SetMetrics {
@@ -67,7 +76,7 @@ export async function evaluateInWorkers(list: EvalOptions[], jobs: number, onDon
   return results;
 }
 
-function pooled(raws: RawArmErrors[]): SetArm {
+function pooled(raws: RawArmErrors[], arms: ArmMetrics[]): SetArm {
   const cat = (f: (r: RawArmErrors) => Float32Array): Float32Array => {
     const out = new Float32Array(raws.reduce((n, r) => n + f(r).length, 0));
     let o = 0;
@@ -79,6 +88,11 @@ function pooled(raws: RawArmErrors[]): SetArm {
     position_error_mm: stat(cat((r) => r.position_mm)), rotation_error_deg: stat(cat((r) => r.rotation_deg)),
     hold_baseline: { position_error_mm: stat(cat((r) => r.hold_position_mm)), rotation_error_deg: stat(cat((r) => r.hold_rotation_deg)) },
     gripper_agreement: compared > 0 ? Number((agree / compared).toFixed(4)) : null,
+    jerk_rms_m_s3: (() => {
+      const executed = pooledRms(arms.map((a) => ({ n: a.executed.motion.executed.samples, rms: a.executed.motion.executed.jerk_rms_m_s3 })));
+      const recorded = pooledRms(arms.map((a) => ({ n: a.executed.motion.recorded.samples, rms: a.executed.motion.recorded.jerk_rms_m_s3 })));
+      return { executed, recorded, ratio: executed !== null && recorded ? Number((executed / recorded).toFixed(3)) : null };
+    })(),
   };
 }
 
@@ -98,7 +112,7 @@ export async function evaluateSet(bags: string[], base: Omit<EvalOptions, 'bag' 
       bag: r.metrics.bag, out: relative(base.out, list[i]?.out ?? ''), simulated_s: Number(r.simulatedSeconds.toFixed(3)), chunks: r.metrics.chunks, episodes: r.metrics.episodes.length,
       arms: Object.fromEntries(Object.entries(r.metrics.arms).map(([a, m]) => [a, { position_error_mm: m.executed.position_error_mm, hold_position_error_mm: m.executed.hold_baseline.position_error_mm, gripper_agreement: m.executed.gripper_agreement }])),
     })),
-    arms: Object.fromEntries(arms.map((a) => [a, pooled(results.flatMap((r) => (r.raw[a] ? [r.raw[a] as RawArmErrors] : [])))])),
+    arms: Object.fromEntries(arms.map((a) => [a, pooled(results.flatMap((r) => (r.raw[a] ? [r.raw[a] as RawArmErrors] : [])), results.flatMap((r) => (r.metrics.arms[a] ? [r.metrics.arms[a] as ArmMetrics] : [])))])),
   };
   const files = { metrics: join(base.out, 'metrics.json'), report: join(base.out, 'report.html') };
   writeFileSync(files.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
@@ -110,7 +124,7 @@ function headlinesOf(m: SetMetrics): ArmHeadline[] {
   return Object.entries(m.arms).map(([arm, a]) => ({
     arm, groundTruth: 'recorded_targets', position: a.position_error_mm, holdPosition: a.hold_baseline.position_error_mm,
     rotation: a.rotation_error_deg, holdRotation: a.hold_baseline.rotation_error_deg, gripper: a.gripper_agreement,
-    jerk: { executed: null, recorded: null, ratio: null },
+    jerk: a.jerk_rms_m_s3,
   }));
 }
 
@@ -128,7 +142,7 @@ export function renderSetReport(m: SetMetrics): string {
     `<h1>twinvla evaluation: ${esc(m.model)} on ${m.bags.length} bags</h1>`,
     `<p class="sub">latency ${esc(m.latency)} · seed ${m.seed} · ${m.bags.reduce((n, b) => n + b.episodes, 0)} episodes · ${m.bags.reduce((s, b) => s + b.simulated_s, 0).toFixed(1)} s replayed</p>`,
     headlineTable(headlinesOf(m)),
-    '<p class="note">All bags\' executed targets pooled (jerk: see each bag\'s report). Each bag\'s own report, with its episodes, plots and camera frames, is linked below.</p>',
+    '<p class="note">All bags\' executed targets pooled (jerk: each bag\'s RMS weighted by its samples). Each bag\'s own report, with its episodes, plots and camera frames, is linked below.</p>',
     '</header>',
     '<h2>Per bag</h2>',
     `<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,

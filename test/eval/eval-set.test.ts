@@ -69,6 +69,8 @@ describe('twinvla eval over many bags', function () {
       assert.equal(p.position_error_mm.mean, s.position_error_mm.mean);
       assert.equal(p.position_error_mm.count, 3 * s.position_error_mm.count);
       assert.equal(p.gripper_agreement, s.gripper_agreement);
+      assert.equal(p.jerk_rms_m_s3.executed, Number(s.motion.executed.jerk_rms_m_s3!.toFixed(3)));
+      assert.equal(p.jerk_rms_m_s3.recorded, Number(s.motion.recorded.jerk_rms_m_s3!.toFixed(3)));
     }
     const html = readFileSync(join(dir, 'set', 'report.html'), 'utf8');
     assert.equal((html.match(/<a href="[abc]\/report\.html">/g) ?? []).length, 3);
