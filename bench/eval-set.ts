@@ -10,6 +10,7 @@ import { ensureDemoBag } from '../src/eval/demo-bag.js';
 import { evaluateSet } from '../src/eval/eval-set.js';
 import { expandBags } from '../src/eval/bag-list.js';
 import { fmt } from './stats.js';
+import { summarize } from './summary.js';
 
 export async function benchEvalSet(root: string, bagCount: number, seconds: number): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'twinvla-p6-'));
@@ -21,8 +22,14 @@ export async function benchEvalSet(root: string, bagCount: number, seconds: numb
   const base = { model: join(root, 'models', 'twinvla-tiny'), params: join(root, 'test', 'fixtures', 'loops.yaml'), latency: 0.05, seed: 0, end: seconds };
   const one = await evaluateSet(bags, { ...base, out: join(dir, 'one') }, { jobs: 1 });
   const all = await evaluateSet(bags, { ...base, out: join(dir, 'all') }, { jobs: cores });
+  const speedUp = one.wallSeconds / all.wallSeconds;
+  summarize({
+    id: 'P6', what: `\`twinvla eval\` over a folder of ${bagCount} copies of the loops bag (${seconds} s each), tiny model: one worker process per core against one worker`,
+    goal: 'speed-up close to the number of cores',
+    result: `${speedUp.toFixed(2)}x (${fmt(one.wallSeconds)} s with 1 worker, ${fmt(all.wallSeconds)} s with ${all.jobs})`,
+  });
   return [
     `P6: ${bagCount} bags of ${seconds} s (loops bag), tiny model, fixed 50 ms latency, ${cores} cores`,
-    `  1 worker: ${fmt(one.wallSeconds)} s; ${all.jobs} workers: ${fmt(all.wallSeconds)} s; speed-up ${(one.wallSeconds / all.wallSeconds).toFixed(2)}x`,
+    `  1 worker: ${fmt(one.wallSeconds)} s; ${all.jobs} workers: ${fmt(all.wallSeconds)} s; speed-up ${speedUp.toFixed(2)}x`,
   ];
 }
