@@ -39,7 +39,7 @@ export function summaryTable(r: EvalResult, width = WIDTH): string {
   for (const h of headlines(m)) {
     const ratio = vsHold(h.position, h.holdPosition);
     lines.push('', `${h.arm} arm, against ${GROUND_TRUTH[h.groundTruth]}`);
-    lines.push(row('position error, mm', h.position, ratio === null ? '' : `${ratio}x hold`));
+    lines.push(row('position error, mm', h.position, ratio === null ? '' : `${ratio.toFixed(2)}x hold`));
     lines.push(row('  holding the pose, mm', h.holdPosition));
     lines.push(row('rotation error, deg', h.rotation));
     lines.push(row('  holding the pose, deg', h.holdRotation));
