@@ -1,7 +1,6 @@
 """Variants of an exported model (optimize.py, quantize.py, export --variant): the fused graphs match
 PyTorch within the exporter's tolerance, run in the package's runtime (onnxruntime-node), keep the
 contract's inputs and outputs, and their manifests name their own graphs and where they came from."""
-import argparse
 import hashlib
 import subprocess
 from pathlib import Path
@@ -10,7 +9,7 @@ import onnx
 import pytest
 import yaml
 
-from twinvla_tools.export import export
+from twinvla_tools.export import export, parser
 from twinvla_tools.optimize import optimize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,9 +21,9 @@ def variants(request, tmp_path_factory):
     """One tiny export per family with every variant, written by the exporter's --variant option."""
     name = request.param
     out = tmp_path_factory.mktemp("variants") / f"{name}-tiny"
-    export(argparse.Namespace(family=name, preset="tiny", out=str(out), name=f"{name}-tiny", seed=0, checkpoint=None,
-                              strip_prefix="", allow_partial=False, tokenizer=None, stats=None, stats_key=None,
-                              variant=KINDS))
+    # Through the exporter's own parser, so a new option's default reaches this test too.
+    export(parser().parse_args(["--family", name, "--preset", "tiny", "--out", str(out), "--name", f"{name}-tiny",
+                                "--seed", "0", *[a for k in KINDS for a in ("--variant", k)]]))
     return out, {k: out.parent / f"{out.name}-{k}" for k in KINDS}
 
 
