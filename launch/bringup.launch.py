@@ -1,6 +1,6 @@
 """Bring up twinvla: the PolicyNode (GPU inference) and a left and a right ArmExecutor.
 
-    ros2 launch twinvla bringup.launch.py model:=twinvla-tiny params_file:=/path/to/robot.yaml
+    ros2 launch twinvla bringup.launch.py params_file:=/path/to/robot.yaml [model:=/path/to/model]
 
 By default the three nodes share one process (and one ROS context); single_process:=false starts
 them as separate processes, so the policy can run on a GPU machine and the executors beside the
@@ -11,7 +11,7 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, GroupAction
+from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction
 from launch.conditions import IfCondition, UnlessCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node, PushRosNamespace
@@ -22,8 +22,9 @@ def generate_launch_description():
     share = get_package_share_directory('twinvla')
     arguments = [
         DeclareLaunchArgument(
-            'model', default_value='twinvla-tiny',
-            description='Model folder (with model.yaml), or the name of a model under share/twinvla/models.'),
+            'model', default_value='',
+            description='Model folder (with model.yaml), or the name of a model under share/twinvla/models; '
+                        'empty (the default): the model parameter of params_file (twinvla-tiny, random weights, if it has none).'),
         DeclareLaunchArgument(
             'params_file', default_value=os.path.join(share, 'params', 'twinvla.yaml'),
             description='ROS 2 parameters file for the three nodes (see params/: twinvla.yaml, aloha.yaml, dual_arm_servo.yaml).'),
@@ -44,7 +45,13 @@ def generate_launch_description():
             description='Run the three nodes in one process (shared context) or as three processes.'),
     ]
 
-    model = LaunchConfiguration('model')
+    return LaunchDescription(arguments + [OpaqueFunction(function=_nodes)])
+
+
+def _nodes(context):
+    # A model given as the launch argument overrides the params file's; empty leaves the file's own.
+    model = LaunchConfiguration('model').perform(context)
+    model_override = {'model': model} if model else {}
     params_file = LaunchConfiguration('params_file')
     use_sim_time = ParameterValue(LaunchConfiguration('use_sim_time'), value_type=bool)
     start_enabled = ParameterValue(LaunchConfiguration('autostart'), value_type=bool)
@@ -53,7 +60,7 @@ def generate_launch_description():
 
     one_process = Node(
         package='twinvla', executable='bringup', output='screen', emulate_tty=True,
-        parameters=[params_file, {'model': model, 'start_enabled': start_enabled, 'use_sim_time': use_sim_time}],
+        parameters=[params_file, {**model_override, 'start_enabled': start_enabled, 'use_sim_time': use_sim_time}],
         ros_arguments=ros_arguments, condition=IfCondition(single_process))
 
     def executor(arm):
@@ -64,9 +71,7 @@ def generate_launch_description():
 
     policy = Node(
         package='twinvla', executable='policy_node', name='twinvla_policy', output='screen',
-        parameters=[params_file, {'model': model, 'use_sim_time': use_sim_time}],
+        parameters=[params_file, {**model_override, 'use_sim_time': use_sim_time}],
         ros_arguments=ros_arguments, condition=UnlessCondition(single_process))
 
-    return LaunchDescription(arguments + [
-        GroupAction([PushRosNamespace(LaunchConfiguration('namespace')), one_process, policy, executor('left'), executor('right')]),
-    ])
+    return [GroupAction([PushRosNamespace(LaunchConfiguration('namespace')), one_process, policy, executor('left'), executor('right')])]

@@ -4,9 +4,6 @@
  * parameter, its value and the file it came from), declares the parameters with descriptors in the
  * live graph, and generates the README's parameter tables.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-
 import { ParameterError } from '../errors.js';
 
 export type ParamType = 'bool' | 'integer' | 'double' | 'string' | 'string_array' | 'double_array';
@@ -96,43 +93,6 @@ export function updateParams(schema: readonly ParamSpec[], current: ParamValues,
   const cross = check?.(next) ?? [];
   if (cross.length > 0) throw new ParameterError(`${source}: ${cross.length} invalid parameter(s):\n  ${cross.join('\n  ')}`);
   return next;
-}
-
-function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
-    else out[key] = v;
-  }
-  return out;
-}
-
-/**
- * Parameters for `nodeName` from a ROS 2 params file: `/**` entries first, then the node's own
- * (`name`, `/name`, the name under a `/**` wildcard, or `/ns/name`), as rcl merges them. Nested
- * mappings become dotted names.
- */
-export function paramsFromFile(file: string, nodeName: string): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ParameterError(`${file}: cannot read the parameters file (${(e as Error).message.split('\n')[0]}).`);
-  }
-  if (doc === null || typeof doc !== 'object') throw new ParameterError(`${file}: expected a mapping of node names to {ros__parameters: ...}.`);
-  const out: Record<string, unknown> = {};
-  const base = nodeName.split('/').pop() ?? nodeName;
-  const keys = ['/**', base, `/${base}`, `/**/${base}`, nodeName];
-  for (const key of keys) {
-    const entry = (doc as Record<string, unknown>)[key];
-    if (entry === undefined) continue;
-    const params = (entry as Record<string, unknown>)?.['ros__parameters'];
-    if (params === undefined || params === null || typeof params !== 'object') {
-      throw new ParameterError(`${file}: ${key} needs a ros__parameters mapping.`);
-    }
-    Object.assign(out, flatten(params as Record<string, unknown>));
-  }
-  return out;
 }
 
 /** The README's parameter table for a schema. */

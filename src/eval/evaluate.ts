@@ -16,13 +16,14 @@ import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
 import { consoleLogger, MemoryLogger, type Logger, type LogLevel } from '../log.js';
 import type { ActionChunkMsg, Float64, PoseStamped, StringMsg } from '../messages.js';
-import { ArmExecutor } from '../node/arm-executor.js';
+import { bringUp, POLICY_NODE } from '../node/bringup.js';
 import { armChunkFrom } from '../node/chunk-message.js';
 import { EXECUTOR_PARAMS, executorConfig, type ExecutorConfig } from '../node/executor-params.js';
 import { ARMS, executorNodeName } from '../config/layout.js';
-import { paramsFromFile, resolveParams, type ParamValue, type ParamValues } from '../config/params.js';
+import { nodeParams as nodeParamsFromFiles } from '../config/param-files.js';
+import { resolveParams, type ParamSpec, type ParamValue, type ParamValues } from '../config/params.js';
 import { keyed, ParamReader } from '../config/reader.js';
-import { PolicyNode } from '../node/policy-node.js';
+import { KNOWN_PARAMETERS } from '../node/node-schemas.js';
 import { POLICY_PARAMS, policyConfig } from '../node/policy-params.js';
 import { formatTime, nsToSeconds, secondsBetween, secondsToNs, stampToNs } from '../time.js';
 import { EVAL_PARAMS, evalConfig } from './eval-params.js';
@@ -86,18 +87,22 @@ export interface EvalResult {
 /** Ground truth kept behind the replay: enough for any chunk's horizon and any inference latency. */
 const HISTORY_SECONDS = 30;
 const HISTORY_NS = secondsToNs(HISTORY_SECONDS);
+/** What a wildcard block of an evaluation's params file may hold: the nodes' names and the evaluation's. */
+const EVAL_KNOWN: ReadonlySet<string> = new Set([...KNOWN_PARAMETERS, ...EVAL_PARAMS.map((s) => s.name)]);
 
-function nodeParams(file: string | undefined, node: string): Record<string, unknown> {
-  return file ? paramsFromFile(file, node) : {};
+/** A node's parameters from the params file, read as the live nodes read it (config/param-files.ts). */
+function nodeParams(file: string | undefined, node: string, schema: readonly ParamSpec[]): Record<string, unknown> {
+  if (!file) return {};
+  return nodeParamsFromFiles({ files: [file], values: {} }, `/${node}`, new Set(schema.map((s) => s.name)), EVAL_KNOWN);
 }
 
 export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const bag = await openBag(o.bag);
   const source = o.params ?? 'defaults';
-  const policyParams: Record<string, unknown> = { ...nodeParams(o.params, 'twinvla_policy'), model: o.model, seed: o.seed, inference_thread: false };
+  const policyParams: Record<string, unknown> = { ...nodeParams(o.params, POLICY_NODE, POLICY_PARAMS), model: o.model, seed: o.seed, inference_thread: false };
   const policyValues = resolveParams(POLICY_PARAMS, policyParams, source);
   const policyCfg = policyConfig(policyValues, source);
-  const evalCfg = evalConfig(resolveParams(EVAL_PARAMS, nodeParams(o.params, 'twinvla_eval'), source), source);
+  const evalCfg = evalConfig(resolveParams(EVAL_PARAMS, nodeParams(o.params, 'twinvla_eval', EVAL_PARAMS), source), source);
   const execConfigs = new Map<string, ExecutorConfig>();
   const execParams = new Map<string, Record<string, unknown>>();
   const execValues = new Map<string, ParamValues>();
@@ -106,12 +111,10 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     // Evaluation commands from the first chunk, compares grippers in model units, and listens where
     // the policy node publishes.
     const p: Record<string, unknown> = {
-      ...nodeParams(o.params, executorNodeName(arm)), arm, start_enabled: true, gripper_output: 'model',
-      chunk_topic: resolveTopic(policyCfg.chunkTopic, '/twinvla_policy'),
+      ...nodeParams(o.params, executorNodeName(arm), EXECUTOR_PARAMS), arm, start_enabled: true, gripper_output: 'model',
+      chunk_topic: resolveTopic(policyCfg.chunkTopic, `/${POLICY_NODE}`),
     };
-    if (!('measured_pose.base_frame' in p)) p['measured_pose.base_frame'] = policyRead.string(`arms.${arm}.pose.base_frame`);
-    if (!('measured_pose.ee_frame' in p)) p['measured_pose.ee_frame'] = policyRead.string(`arms.${arm}.pose.ee_frame`);
-    execParams.set(arm, p);
+    execParams.set(executorNodeName(arm), p);
     const values = resolveParams(EXECUTOR_PARAMS, p, source);
     execValues.set(arm, values);
     execConfigs.set(arm, executorConfig(values, source));
@@ -261,10 +264,12 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     }
   };
 
-  const policy = await PolicyNode.create(bus.node('twinvla_policy', { parameters: policyParams, parameterSource: source, logger }));
+  // The same bringup as the live process, on the replay bus.
+  const given = new Map<string, Record<string, unknown>>([[POLICY_NODE, policyParams], ...execParams]);
+  const { policy } = await bringUp({ node: (name, { overrides }) => bus.node(name, { parameters: { ...given.get(name), ...overrides }, parameterSource: source, logger }) }, 'bringup');
+  if (!policy) throw new Error('bringup made no policy node');
   const inferenceLatency = new Samples();
   policy.onInference = (latency) => inferenceLatency.push(latency * 1e3);
-  for (const arm of ARMS) ArmExecutor.create(bus.node(executorNodeName(arm), { parameters: execParams.get(arm), parameterSource: source, logger }));
 
   const progress = o.progress ? new Progress(0, nsToSeconds(t1 - t0)) : null;
   let skippedTypes = 0;

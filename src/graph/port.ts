@@ -54,3 +54,12 @@ export function resolveTopic(name: string, nodeName: string): string {
   const namespace = nodeName.slice(0, nodeName.lastIndexOf('/'));
   return `${namespace}/${name}`;
 }
+
+/** A managed node's transitions (ROS 2 lifecycle). configure loads and may fail (it throws the
+ * reason); configured says whether it succeeded, so the graph reports the truth. */
+export interface LifecycleHandlers {
+  configure: () => Promise<void>;
+  configured: () => boolean;
+  activate: () => void;
+  deactivate: () => void;
+}

@@ -49,7 +49,8 @@ export interface RclNode<C extends RclClasses = RclClasses> {
   createPublisher: (typeClass: string, topic: string, options?: { qos?: string | C['qos'] }) => RclPublisher;
   createSubscription: (typeClass: string, topic: string, options: { qos?: string | C['qos']; enableTypedArray?: boolean }, callback: (message: unknown) => void) => unknown;
   createService: (typeClass: string, serviceName: string, options: { qos?: string | C['qos'] }, callback: (request: unknown, response: RclServiceResponse) => void) => unknown;
-  declareParameter: (parameter: C['parameter'], descriptor?: C['descriptor']) => RclParameter;
+  declareParameter: (parameter: C['parameter'], descriptor?: C['descriptor'], ignoreOverride?: boolean) => RclParameter;
+  setParameter: (parameter: C['parameter']) => unknown;
   addOnSetParametersCallback: (callback: (parameters: RclParameter[]) => { successful: boolean; reason: string }) => void;
   spin: (timeout?: number) => void;
 }
@@ -60,6 +61,8 @@ export interface RclLifecycleNode<C extends RclClasses = RclClasses> extends Rcl
   registerOnDeactivate: (cb: () => number) => void;
   configure: () => unknown;
   activate: () => unknown;
+  /** A State; its declarations omit the `label` it has (read with stateLabel). */
+  readonly currentState: object;
 }
 
 export interface RclModule<C extends RclClasses = RclClasses> {
@@ -83,3 +86,9 @@ export const PARAMETER_TYPE = { bool: 1, integer: 2, double: 3, string: 4, doubl
 /** lifecycle_msgs/msg/Transition TRANSITION_CALLBACK_SUCCESS / FAILURE. */
 export const CALLBACK_SUCCESS = 97;
 export const CALLBACK_FAILURE = 98;
+/** The label of an rclnodejs lifecycle State (lib/lifecycle.js sets it; types/lifecycle.d.ts omits it). */
+export function stateLabel(state: object): string {
+  return 'label' in state && typeof state.label === 'string' ? state.label : 'unknown';
+}
+/** lifecycle_msgs/msg/Transition ids of the requests a client sends, by label. */
+export const TRANSITION_LABELS: Readonly<Record<number, string>> = { 1: 'configure', 2: 'cleanup', 3: 'activate', 4: 'deactivate', 5: 'unconfigured_shutdown', 6: 'inactive_shutdown', 7: 'active_shutdown' };

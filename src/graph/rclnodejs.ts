@@ -5,10 +5,20 @@
  */
 import { ParameterError, TwinvlaError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { nodeParams, rosParameterArguments, type RosParameterArguments } from '../config/param-files.js';
 import { resolveParams, type ParamSpec, type ParamValues } from '../config/params.js';
-import { resolveTopic, type Graph, type Publisher, type QosName, type Subscription, type Timer } from './port.js';
+import { resolveTopic, type Graph, type LifecycleHandlers, type Publisher, type QosName, type Subscription, type Timer } from './port.js';
 import { secondsToNs } from '../time.js';
-import { CALLBACK_FAILURE, CALLBACK_SUCCESS, PARAMETER_TYPE, type RclLifecycleNode, type RclModule, type RclNode } from './rclnodejs-api.js';
+import { CALLBACK_FAILURE, CALLBACK_SUCCESS, PARAMETER_TYPE, stateLabel, TRANSITION_LABELS, type RclLifecycleNode, type RclModule, type RclNode, type RclServiceResponse } from './rclnodejs-api.js';
+
+interface ChangeStateRequest {
+  transition: { id: number; label: string };
+}
+
+/** rclnodejs 2.2's ChangeState service handler (lib/lifecycle.js), replaced by #manage. */
+interface AsyncChangeState {
+  _onChangeState: (request: ChangeStateRequest, response: RclServiceResponse) => void;
+}
 
 export class RosError extends TwinvlaError {
   constructor(message: string) {
@@ -19,7 +29,7 @@ export class RosError extends TwinvlaError {
 export const ROS_SETUP_HELP =
   'rclnodejs could not be loaded, so the live ROS 2 graph is not available. Source ROS 2 (for example ' +
   '`source /opt/ros/jazzy/setup.bash`), then build the binding in the package folder with ' +
-  '`npm ci --allow-scripts=rclnodejs` (or `npm rebuild rclnodejs`), or build the workspace with `colcon build`. ' +
+  '`npm rebuild rclnodejs` (package.json allows its install script), or build the workspace with `colcon build`. ' +
   'Offline evaluation (`twinvla eval`) needs no ROS 2.';
 
 async function loadRclnodejs(): Promise<RclModule> {
@@ -43,26 +53,26 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-export interface LifecycleHandlers {
-  configure: () => Promise<void>;
-  activate: () => void;
-  deactivate: () => void;
-}
-
 export class RclnodejsHost {
   readonly #rcl: RclModule;
   readonly #nodes: RclNode[] = [];
   readonly #lifecycleNodes = new Map<string, RclLifecycleNode>();
+  readonly #args: RosParameterArguments;
+  readonly #known: ReadonlySet<string>;
 
-  private constructor(rcl: RclModule) {
+  private constructor(rcl: RclModule, args: RosParameterArguments, known: ReadonlySet<string>) {
     this.#rcl = rcl;
+    this.#args = args;
+    this.#known = known;
   }
 
-  /** Loads rclnodejs and initialises the default context with the process's ROS arguments. */
-  static async start(argv: string[] = process.argv.slice(2)): Promise<RclnodejsHost> {
+  /** Loads rclnodejs and initialises the default context with the process's ROS arguments.
+   * `knownParameters`: every parameter name of the package's nodes (what a `/**` block may hold). */
+  static async start(argv: string[], knownParameters: ReadonlySet<string>): Promise<RclnodejsHost> {
+    const args = rosParameterArguments(argv);
     const rcl = await loadRclnodejs();
     await rcl.init(undefined, argv);
-    return new RclnodejsHost(rcl);
+    return new RclnodejsHost(rcl, args, knownParameters);
   }
 
   #qos(q: QosName): string | object {
@@ -79,27 +89,32 @@ export class RclnodejsHost {
     }
   }
 
+  /** Declares the schema's parameters with their descriptors, at the values the parameter files
+   * (every rcl key form), `-p` arguments and the code's overrides give, and validates them all. */
   #declare(node: RclNode, schema: readonly ParamSpec[], overrides: Record<string, unknown>): ParamValues {
     const rcl = this.#rcl;
-    const given: Record<string, unknown> = { ...overrides };
-    const problems: string[] = [];
+    const name = node.getFullyQualifiedName();
+    const fromFiles = nodeParams(this.#args, name, new Set(schema.map((s) => s.name)), this.#known);
+    const source = `parameters of ${name} (${this.#args.files.length > 0 ? this.#args.files.join(', ') : 'no --params-file'})`;
+    const { use_sim_time: simTime, ...given } = { ...fromFiles, ...overrides };
+    if (simTime !== undefined) {
+      if (typeof simTime !== 'boolean') throw new ParameterError(`${source}: use_sim_time = ${JSON.stringify(simTime)}: expected true or false.`);
+      node.setParameter(new rcl.Parameter('use_sim_time', PARAMETER_TYPE.bool, simTime));
+    }
+    // Validated first, as a whole (unknown names, types, ranges), with the files named.
+    const values = resolveParams(schema, given, source);
     for (const spec of schema) {
       const type = PARAMETER_TYPE[spec.type];
-      const value = spec.name in overrides ? overrides[spec.name] : spec.default;
+      const value = values[spec.name];
       const initial = spec.type === 'integer' && typeof value === 'number' ? BigInt(value) : value;
       let range: object | undefined;
       if (spec.type === 'double' && spec.min !== undefined && spec.max !== undefined) range = new rcl.FloatingPointRange(spec.min, spec.max, 0);
       if (spec.type === 'integer' && spec.min !== undefined && spec.max !== undefined) range = new rcl.IntegerRange(BigInt(spec.min), BigInt(spec.max), 1n);
       const description = `${spec.description}${spec.unit ? ` [${spec.unit}]` : ''}${spec.allowed ? ` (one of: ${spec.allowed.join(', ')})` : ''}`;
-      try {
-        const p = node.declareParameter(new rcl.Parameter(spec.name, type, initial), new rcl.ParameterDescriptor(spec.name, type, description, spec.readOnly ?? false, range));
-        given[spec.name] = plain(p.value);
-      } catch (e) {
-        problems.push(`${spec.name}: ${(e as Error).message.split('\n')[0]} (expected ${spec.type}${spec.type === 'double' ? '; write 50.0 rather than 50 in YAML' : ''})`);
-      }
+      // ignoreOverride: rclnodejs's own reading of the files knows two key forms only; ours is whole.
+      node.declareParameter(new rcl.Parameter(spec.name, type, initial), new rcl.ParameterDescriptor(spec.name, type, description, spec.readOnly ?? false, range), true);
     }
-    if (problems.length > 0) throw new ParameterError(`${node.getFullyQualifiedName()}: ${problems.length} parameter(s) could not be declared:\n  ${problems.join('\n  ')}`);
-    return resolveParams(schema, given, `parameters of ${node.getFullyQualifiedName()} (--params-file and overrides)`);
+    return values;
   }
 
   /** A Graph for one node; `lifecycle` makes it a managed node whose transitions call the handlers. */
@@ -114,24 +129,8 @@ export class RclnodejsHost {
     };
     const host = this;
     if (lifecycle) {
-      const ln = node as RclLifecycleNode;
-      this.#lifecycleNodes.set(nodeName, ln);
-      // rclnodejs transition callbacks are synchronous: configure reports success when loading starts;
-      // a failure is logged and leaves the node inactive without a model (diagnostics say so).
-      ln.registerOnConfigure(() => {
-        lifecycle().configure().catch((e: unknown) => logger.error(`configure failed: ${(e as Error).message}`));
-        return CALLBACK_SUCCESS;
-      });
-      ln.registerOnActivate(() => {
-        try {
-          lifecycle().activate();
-          return CALLBACK_SUCCESS;
-        } catch (e) {
-          logger.error(`activate failed: ${e instanceof Error ? e.message : String(e)}`);
-          return CALLBACK_FAILURE;
-        }
-      });
-      ln.registerOnDeactivate(() => { lifecycle().deactivate(); return CALLBACK_SUCCESS; });
+      this.#lifecycleNodes.set(nodeName, node as RclLifecycleNode);
+      this.#manage(node as RclLifecycleNode, lifecycle, logger);
     }
     return {
       nodeName,
@@ -164,6 +163,55 @@ export class RclnodejsHost {
         });
       },
     };
+  }
+
+  /**
+   * A managed node whose ROS state tells the truth. rclnodejs answers lifecycle_msgs/srv/ChangeState
+   * from synchronous callbacks, but configuring loads and warms up a model; so a configure request
+   * is answered when that work has ended: success once the model is ready, failure (the reason in the
+   * log) when it could not load. Requests the state machine does not allow (activate before
+   * configure) are refused with a message, and `ros2 lifecycle get` then agrees with /diagnostics.
+   */
+  #manage(ln: RclLifecycleNode, lifecycle: () => LifecycleHandlers, logger: Logger): void {
+    const changeState = (ln as unknown as AsyncChangeState)._onChangeState;
+    if (typeof changeState !== 'function') throw new RosError('this rclnodejs has no LifecycleNode._onChangeState (written for rclnodejs 2.2); the policy node cannot report configure truthfully.');
+    const answer = changeState.bind(ln);
+    let loading = false;
+    const transitionLabel = (request: ChangeStateRequest): string => request.transition.label || TRANSITION_LABELS[request.transition.id] || `transition ${request.transition.id}`;
+    const refuse = (request: ChangeStateRequest, response: RclServiceResponse, why: string): void => {
+      logger.warn(`lifecycle: ${transitionLabel(request)} refused in state ${stateLabel(ln.currentState)}: ${why}`);
+      response.send({ success: false } as never);
+    };
+    const handle = (request: ChangeStateRequest, response: RclServiceResponse): void => {
+      try {
+        answer(request, response);
+      } catch (e) {
+        refuse(request, response, (e as Error).message);
+      }
+    };
+    (ln as unknown as AsyncChangeState)._onChangeState = (request: ChangeStateRequest, response: RclServiceResponse): void => {
+      if (loading) return refuse(request, response, 'configure is still loading the model');
+      if (transitionLabel(request) !== 'configure' || stateLabel(ln.currentState) !== 'unconfigured') return handle(request, response);
+      loading = true;
+      lifecycle().configure().then(
+        () => undefined,
+        (e: unknown) => { logger.error(`configure failed: ${(e as Error).message}`); },
+      ).finally(() => {
+        loading = false;
+        handle(request, response);
+      });
+    };
+    ln.registerOnConfigure(() => (lifecycle().configured() ? CALLBACK_SUCCESS : CALLBACK_FAILURE));
+    ln.registerOnActivate(() => {
+      try {
+        lifecycle().activate();
+        return CALLBACK_SUCCESS;
+      } catch (e) {
+        logger.error(`activate failed: ${e instanceof Error ? e.message : String(e)}`);
+        return CALLBACK_FAILURE;
+      }
+    });
+    ln.registerOnDeactivate(() => { lifecycle().deactivate(); return CALLBACK_SUCCESS; });
   }
 
   /** Walks a managed node's ROS state machine to active (its callbacks are idempotent), so that

@@ -10,7 +10,7 @@ import type { Intervention } from '../act/safety.js';
 import { poseStamped, float64 } from '../act/output.js';
 import type { ArmTarget } from '../act/interpolate.js';
 import { ParameterError, TwinvlaError } from '../errors.js';
-import { compose, type Transform } from '../geometry.js';
+import { alignHemisphere, compose, type Quat, type Transform } from '../geometry.js';
 import type { Graph, Publisher } from '../graph/port.js';
 import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequest, SetBoolResponse, TFMessage } from '../messages.js';
 import { EndEffectorTracker } from '../observe/end-effector.js';
@@ -41,6 +41,7 @@ export class ArmExecutor {
   #said = '';
   readonly #frame: string;
   #lastChunkStamp: bigint | null = null;
+  #lastQ: Quat | null = null;
   targetsPublished = 0;
   heldTicks = 0;
   chunksReceived = 0;
@@ -166,7 +167,11 @@ export class ArmExecutor {
   }
 
   #publish(target: ArmTarget, now: bigint): void {
-    this.#targetPub.publish(poseStamped(target.pose, this.#frame, now));
+    // Whatever path a target took (a new chunk, a hold, a re-enable), the published quaternions
+    // stay in one hemisphere: the last gate before the controller.
+    const q = this.#lastQ ? alignHemisphere(target.pose.q, this.#lastQ) : target.pose.q;
+    this.#lastQ = q;
+    this.#targetPub.publish(poseStamped({ t: target.pose.t, q }, this.#frame, now));
     if (target.gripper !== null) {
       const out = this.#config.gripperOutput;
       const g = out.kind === 'joint' ? modelToGripper(target.gripper, out.mapping) : target.gripper;

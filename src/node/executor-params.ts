@@ -25,9 +25,9 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'gripper.open_position', type: 'double', default: 1.0, unit: 'm or rad', readOnly: true, description: 'Joint position commanded for the model\'s open value (gripper_output joint).' },
   { name: 'output_frame', type: 'string', default: '', readOnly: true, description: 'Frame of the published targets; empty: the chunk\'s frame. Otherwise chunks are transformed with TF.' },
   { name: 'measured_pose.source', type: 'string', default: 'tf', allowed: ['tf', 'topic'], readOnly: true, description: 'Where the arm\'s measured pose comes from (first target, re-enable).' },
-  { name: 'measured_pose.base_frame', type: 'string', default: 'left_base_link', readOnly: true, description: 'Frame the measured pose is expressed in (must be the output frame).' },
-  { name: 'measured_pose.ee_frame', type: 'string', default: 'left_ee_link', readOnly: true, description: 'End-effector frame (source tf).' },
-  { name: 'measured_pose.topic', type: 'string', default: '/left/ee_pose', readOnly: true, description: 'PoseStamped topic (source topic).' },
+  { name: 'measured_pose.base_frame', type: 'string', default: '', readOnly: true, description: 'Frame the measured pose is expressed in (must be the output frame); empty: <arm>_base_link, as the policy node\'s arms.<arm>.pose.base_frame.' },
+  { name: 'measured_pose.ee_frame', type: 'string', default: '', readOnly: true, description: 'End-effector frame (source tf); empty: <arm>_ee_link.' },
+  { name: 'measured_pose.topic', type: 'string', default: '', readOnly: true, description: 'PoseStamped topic (source topic); empty: /<arm>/ee_pose.' },
   { name: 'blending.mode', type: 'string', default: 'temporal_ensemble', allowed: ['latest', 'temporal_ensemble', 'crossfade'], description: 'How overlapping chunks combine.' },
   { name: 'blending.coefficient', type: 'double', default: 0.01, min: 0, max: 10, description: 'temporal_ensemble: weight exp(-coefficient * i), i = 0 the oldest chunk.' },
   { name: 'blending.crossfade_steps', type: 'integer', default: 5, min: 1, max: 1000, description: 'crossfade: chunk steps over which the new chunk takes over.' },
@@ -71,7 +71,7 @@ export interface ExecutorConfig {
 
 /** Validated values (graph.parameters(EXECUTOR_PARAMS)) -> the typed record. */
 export function executorConfig(values: ParamValues, source: string): ExecutorConfig {
-  const r = new ParamReader(values, source);
+  const r = new ParamReader(withArmDefaults(values, source), source);
   const measuredPose = poseSourceFrom(r, 'measured_pose');
   return {
     arm: r.string('arm'),
@@ -93,6 +93,19 @@ export function executorConfig(values: ParamValues, source: string): ExecutorCon
     onNoChunk: r.choice('on_no_chunk', ON_NO_CHUNK),
     startEnabled: r.bool('start_enabled'),
     diagnosticsPeriod: r.number('diagnostics_period'),
+  };
+}
+
+/** The measured pose's frames and topic default to names after the executor's own arm (the policy
+ * node's defaults), so that an executor with arm right never works in the left arm's frames. */
+function withArmDefaults(values: ParamValues, source: string): ParamValues {
+  const r = new ParamReader(values, source);
+  const arm = r.string('arm');
+  return {
+    ...values,
+    'measured_pose.base_frame': r.string('measured_pose.base_frame') || `${arm}_base_link`,
+    'measured_pose.ee_frame': r.string('measured_pose.ee_frame') || `${arm}_ee_link`,
+    'measured_pose.topic': r.string('measured_pose.topic') || `/${arm}/ee_pose`,
   };
 }
 

@@ -7,18 +7,21 @@ import { paramsYaml, parameterSection, type NodeSchema } from '../config/params-
 import { EXECUTOR_PARAMS } from './executor-params.js';
 import { POLICY_PARAMS } from './policy-params.js';
 
-/** One executor per arm of the layout, each reading its own arm's frames and pose topic. */
+/** One executor per arm of the layout; each derives its frames and pose topic from its arm. */
 const executors: NodeSchema[] = ARMS.map((arm, i) => ({
   node: executorNodeName(arm),
   title: i === 0 ? `ArmExecutor (${ARMS.map((a) => `\`${executorNodeName(a)}\``).join(', ')})` : '',
   schema: EXECUTOR_PARAMS,
-  overrides: { arm, 'measured_pose.base_frame': `${arm}_base_link`, 'measured_pose.ee_frame': `${arm}_ee_link`, 'measured_pose.topic': `/${arm}/ee_pose` },
+  overrides: { arm },
 }));
 
 export const NODE_SCHEMAS: readonly NodeSchema[] = [
   { node: 'twinvla_policy', title: 'PolicyNode (`twinvla_policy`)', schema: POLICY_PARAMS },
   ...executors,
 ];
+
+/** Every parameter name of the package's nodes: what a wildcard (`/**`) block may hold. */
+export const KNOWN_PARAMETERS: ReadonlySet<string> = new Set(['use_sim_time', ...NODE_SCHEMAS.flatMap((n) => n.schema.map((s) => s.name))]);
 
 /** params/twinvla.yaml: every parameter of the three nodes at its default, each with its meaning. */
 export function defaultParamsYaml(): string {

@@ -16,8 +16,8 @@ function rclnodejsInstalled(): boolean {
 describe('rclnodejs graph without ROS 2', () => {
   it('fails with one message saying how to source ROS 2 and build rclnodejs', async function () {
     if (rclnodejsInstalled()) this.skip();
-    const e = await rejection(RclnodejsHost.start([]));
+    const e = await rejection(RclnodejsHost.start([], new Set()));
     assert.equal(e.code, 'ROS');
-    assert.match(e.message, /^rclnodejs could not be loaded, so the live ROS 2 graph is not available\. Source ROS 2 \(for example `source \/opt\/ros\/jazzy\/setup\.bash`\), then build the binding .*`npm ci --allow-scripts=rclnodejs`/);
+    assert.match(e.message, /^rclnodejs could not be loaded, so the live ROS 2 graph is not available\. Source ROS 2 \(for example `source \/opt\/ros\/jazzy\/setup\.bash`\), then build the binding .*`npm rebuild rclnodejs`/);
   });
 });

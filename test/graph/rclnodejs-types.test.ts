@@ -30,6 +30,9 @@ function typeCheck(files: string[]): { status: number; output: string } {
     compilerOptions: {
       strict: true, noEmit: true, skipLibCheck: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext',
       types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')],
+      // The published declarations, even where colcon has built rclnodejs into node_modules (its
+      // generated message types would narrow the type names and hide what the package promises).
+      paths: { rclnodejs: [join(CACHE, 'package', 'types', 'index.d.ts')] },
     },
     files,
   };

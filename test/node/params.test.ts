@@ -3,10 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { EXECUTOR_PARAMS } from '../../src/node/executor-params.js';
-import { defaultParamsYaml, NODE_SCHEMAS, parameterTables } from '../../src/node/node-schemas.js';
-import { paramsFromFile, resolveParams, type ParamSpec } from '../../src/config/params.js';
+import { defaultParamsYaml, KNOWN_PARAMETERS, NODE_SCHEMAS, parameterTables } from '../../src/node/node-schemas.js';
+import { nodeParams } from '../../src/config/param-files.js';
+import { resolveParams, type ParamSpec } from '../../src/config/params.js';
 import { POLICY_PARAMS } from '../../src/node/policy-params.js';
 import { ROOT, thrown } from '../helpers.js';
+
+/** One node's parameters from one file, read as the live nodes and eval read it. */
+const fromFile = (path: string, node: string, schema: readonly ParamSpec[]): Record<string, unknown> =>
+  nodeParams({ files: [path], values: {} }, node, new Set(schema.map((s) => s.name)), KNOWN_PARAMETERS);
 
 /** A value of the wrong kind, or out of range, for each parameter type. */
 function invalid(s: ParamSpec): unknown {
@@ -49,7 +54,7 @@ describe('node parameters', () => {
     it(`params/${file} loads and validates for all three nodes, under a namespace too`, () => {
       const path = join(ROOT, 'params', file);
       for (const { node, schema } of NODE_SCHEMAS) {
-        const values = resolveParams(schema, paramsFromFile(path, `/robot1/${node}`), path);
+        const values = resolveParams(schema, fromFile(path, `/robot1/${node}`, schema), path);
         if (schema === EXECUTOR_PARAMS) assert.equal(values['arm'], node.includes('left') ? 'left' : 'right');
       }
     });
@@ -57,8 +62,8 @@ describe('node parameters', () => {
 
   it('dual_arm_servo.yaml routes the targets to the two Servo instances in their planning frames', () => {
     const path = join(ROOT, 'params', 'dual_arm_servo.yaml');
-    const left = resolveParams(EXECUTOR_PARAMS, paramsFromFile(path, '/twinvla_left_executor'), path);
-    const right = resolveParams(EXECUTOR_PARAMS, paramsFromFile(path, '/twinvla_right_executor'), path);
+    const left = resolveParams(EXECUTOR_PARAMS, fromFile(path, '/twinvla_left_executor', EXECUTOR_PARAMS), path);
+    const right = resolveParams(EXECUTOR_PARAMS, fromFile(path, '/twinvla_right_executor', EXECUTOR_PARAMS), path);
     assert.equal(left['target_topic'], '/left_servo_node/pose_target_cmds');
     assert.equal(right['target_topic'], '/right_servo_node/pose_target_cmds');
     assert.equal(left['output_frame'], 'left_base_link');
@@ -67,7 +72,7 @@ describe('node parameters', () => {
 
   it('aloha.yaml runs the ViperX pair at 50 Hz', () => {
     const path = join(ROOT, 'params', 'aloha.yaml');
-    const v = resolveParams(EXECUTOR_PARAMS, paramsFromFile(path, 'twinvla_left_executor'), path);
+    const v = resolveParams(EXECUTOR_PARAMS, fromFile(path, '/twinvla_left_executor', EXECUTOR_PARAMS), path);
     assert.equal(v['control_rate_hz'], 50);
   });
 
@@ -80,6 +85,6 @@ describe('node parameters', () => {
   });
 
   it('names a params file that is not YAML', () => {
-    assert.match(thrown(() => paramsFromFile(join(ROOT, 'models', 'twinvla-tiny', 'encoder.onnx'), 'x')).message, /encoder\.onnx: cannot read the parameters file|expected a mapping/);
+    assert.match(thrown(() => fromFile(join(ROOT, 'models', 'twinvla-tiny', 'encoder.onnx'), '/x', EXECUTOR_PARAMS)).message, /encoder\.onnx: cannot read the parameters file|expected a mapping/);
   });
 });

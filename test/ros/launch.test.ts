@@ -36,6 +36,15 @@ describe('launch/bringup.launch.py', () => {
     for (const a of facts.args) assert.ok(a.description.length > 20, `argument ${a.name} has no description`);
   });
 
+  it('passes model only when the argument is given, so the params file\'s model: stands otherwise', () => {
+    const src = readFileSync(join(ROOT, 'launch', 'bringup.launch.py'), 'utf8');
+    assert.match(src, /DeclareLaunchArgument\(\s*'model', default_value='',/);
+    assert.match(src, /model_override = \{'model': model\} if model else \{\}/);
+    // Every parameters=[...] that names the model does it through model_override.
+    assert.equal([...src.matchAll(/'model': /g)].length, 1);
+    assert.equal([...src.matchAll(/\*\*model_override/g)].length, 2);
+  });
+
   it('reads no launch configuration it does not declare', () => {
     const src = readFileSync(join(ROOT, 'launch', 'bringup.launch.py'), 'utf8');
     const used = [...src.matchAll(/LaunchConfiguration\('([^']+)'\)/g)].map((m) => m[1]);

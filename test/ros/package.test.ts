@@ -29,14 +29,32 @@ describe('package.xml and CMakeLists.txt', () => {
     assert.match(cmake, /DEPENDENCIES std_msgs geometry_msgs/);
   });
 
-  it('CMakeLists runs npm ci and the TypeScript build, and installs code, modules, models, launch and params', () => {
-    assert.match(cmake, /COMMAND \$\{NPM\} ci/);
+  it('CMakeLists runs the npm step and the TypeScript build, and installs code, modules, models, launch and params', () => {
+    // C and C++: rosidl's type support libraries need a link language ("Cannot determine link language" with NONE).
+    assert.match(cmake, /^project\(twinvla C CXX\)$/m);
+    assert.match(cmake, /COMMAND \$\{CMAKE_CURRENT_SOURCE_DIR\}\/cmake\/npm-install\.sh/);
+    assert.match(readFileSync(join(ROOT, 'cmake', 'npm-install.sh'), 'utf8'), /^\s*npm ci --no-audit --no-fund$/m);
     assert.match(cmake, /COMMAND \$\{NPM\} run build/);
+    // A changed TypeScript source rebuilds dist/ (not only a changed lock).
+    assert.match(cmake, /DEPENDS \$\{CMAKE_CURRENT_BINARY_DIR\}\/npm_install\.stamp \$\{TS_SOURCES\}/);
     for (const d of ['dist', 'node_modules', 'models', 'launch', 'params', 'bin']) {
       assert.match(cmake, new RegExp(`install\\(DIRECTORY ${d}/ DESTINATION share/\\$\\{PROJECT_NAME\\}/${d}`), d);
     }
     assert.match(cmake, /install\(FILES package\.json DESTINATION share\/\$\{PROJECT_NAME\}\)/);
     assert.match(cmake, /ament_package\(\)/);
+  });
+
+  it('package.json lets npm 11 run rclnodejs\'s install script (npm ci --allow-scripts is refused in a project)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+    assert.deepEqual(pkg.allowScripts, { rclnodejs: true });
+  });
+
+  it('the executables find share/twinvla from their own path, unresolved (--symlink-install links them to the source)', () => {
+    for (const exe of ['bringup', 'policy_node', 'arm_executor', 'twinvla']) {
+      const text = readFileSync(join(ROOT, 'ros', exe), 'utf8');
+      assert.ok(!text.includes('readlink'), exe);
+      assert.match(text, /share="\$\(cd "\$\(dirname "\$0"\)\/\.\.\/\.\.\/share\/twinvla" && pwd\)"/, exe);
+    }
   });
 
   it('ActionChunk carries the observation stamp, dt, the model and per-arm frames, poses and grippers', () => {
