@@ -5,8 +5,8 @@
  */
 import { cpus } from 'node:os';
 
-import { ArmExecutor } from '../src/node/arm-executor.js';
-import { PolicyNode } from '../src/node/policy-node.js';
+import { ARMS, executorNodeName } from '../src/config/layout.js';
+import { bringUp, POLICY_NODE } from '../src/node/bringup.js';
 import { nsToStamp, secondsToNs } from '../src/time.js';
 
 const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
@@ -28,21 +28,24 @@ export async function benchExecutor(modelDir: string, seconds: number): Promise<
     jitter.push((actual - ideal) * 1e3);
     missed += Math.max(0, Math.floor((actual - ideal) / period));
   };
-  const policy = await PolicyNode.create(bus.node('twinvla_policy', {
+  // The package's one bringup, on the wall-clock bus.
+  const given = new Map<string, Record<string, unknown>>([[POLICY_NODE, {
     model: modelDir, providers: ['cpu'], warmup_runs: 1, instruction: 'hand over the box',
     'cameras.head.topic': '/h', 'cameras.left_wrist.topic': '/l', 'cameras.right_wrist.topic': '/r',
     'arms.left.pose.base_frame': 'left_base', 'arms.left.pose.ee_frame': 'left_ee',
     'arms.right.pose.base_frame': 'right_base', 'arms.right.pose.ee_frame': 'right_ee',
     chunk_topic: '/chunk', 'max_age.camera': 1, 'max_age.joints': 1, 'max_age.pose': 1,
     intra_op_threads: Math.max(1, cpus().length - 1),
-  }));
-  for (const arm of ['left', 'right']) {
-    ArmExecutor.create(bus.node(`${arm}_executor`, {
-      arm, chunk_topic: '/chunk', control_rate_hz: 100, start_enabled: true,
+  }]]);
+  for (const arm of ARMS) {
+    given.set(executorNodeName(arm), {
+      chunk_topic: '/chunk', control_rate_hz: 100, start_enabled: true,
       'measured_pose.base_frame': `${arm}_base`, 'measured_pose.ee_frame': `${arm}_ee`,
       'safety.workspace_min': [-2, -2, -2], 'safety.workspace_max': [2, 2, 2],
-    }, onTimer));
+    });
   }
+  const { policy } = await bringUp({ node: (name, { overrides }) => bus.node(name, { ...given.get(name), ...overrides }, onTimer) }, 'bringup');
+  if (!policy) throw new Error('bringup made no policy node');
   const tf = (t: number, parent: string, child: string, y: number): unknown => ({
     header: { stamp: secToStamp(t), frame_id: parent }, child_frame_id: child,
     transform: { translation: { x: 0.3, y, z: 0.2 }, rotation: { x: 1, y: 0, z: 0, w: 0 } },

@@ -1,7 +1,8 @@
 /** The three nodes on a replay bus, fed by the scripted scene; taps what they publish. */
 import type { ActionChunkMsg, PoseStamped, Float64 } from '../../src/messages.js';
-import { ArmExecutor } from '../../src/node/arm-executor.js';
-import { PolicyNode } from '../../src/node/policy-node.js';
+import type { ArmExecutor } from '../../src/node/arm-executor.js';
+import { bringUp, POLICY_NODE } from '../../src/node/bringup.js';
+import type { PolicyNode } from '../../src/node/policy-node.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../../src/graph/replay.js';
 import { MemoryLogger } from '../../src/log.js';
 import { nsToSeconds, secondsToNs, stampToNs } from '../../src/time.js';
@@ -71,9 +72,18 @@ export class Scene {
 
   static async create(latency: LatencyModel, executorOver: Record<string, unknown> = {}, policyOver: Record<string, unknown> = {}): Promise<Scene> {
     const s = new Scene(latency);
-    s.policy = await PolicyNode.create(s.bus.node('twinvla_policy', { parameters: { ...POLICY_PARAMS, ...policyOver }, logger: s.logs }));
-    s.left = ArmExecutor.create(s.bus.node('twinvla_left_executor', { parameters: executorParams('left', executorOver), logger: s.logs }));
-    s.right = ArmExecutor.create(s.bus.node('twinvla_right_executor', { parameters: executorParams('right', executorOver), logger: s.logs }));
+    // The package's one bringup, on the replay bus.
+    const given = new Map<string, Record<string, unknown>>([
+      [POLICY_NODE, { ...POLICY_PARAMS, ...policyOver }],
+      ['twinvla_left_executor', executorParams('left', executorOver)],
+      ['twinvla_right_executor', executorParams('right', executorOver)],
+    ]);
+    const nodes = await bringUp({ node: (name, { overrides }) => s.bus.node(name, { parameters: { ...given.get(name), ...overrides }, logger: s.logs }) }, 'bringup');
+    const [left, right] = nodes.executors;
+    if (!nodes.policy || !left || !right) throw new Error('bringup made no policy node or not two executors');
+    s.policy = nodes.policy;
+    s.left = left;
+    s.right = right;
     return s;
   }
 }
