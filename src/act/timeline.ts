@@ -4,24 +4,30 @@
  *  - latest: the newest chunk that covers the time;
  *  - temporal_ensemble: every covering chunk, weighted exp(-coefficient * i) with i = 0 the oldest
  *    (ACT's temporal ensembling, on times rather than step indices since chunks need not align);
- *  - crossfade: from the previous chunk to the new one linearly over `steps` of the new chunk's dt,
- *    starting when it arrives.
+ *  - crossfade: from the previous chunk to the new one over `steps` of the new chunk's dt, starting
+ *    when it arrives; the weight rises linearly (a velocity step at both ends) or along the
+ *    minimum-jerk profile 10s^3 - 15s^4 + 6s^5 (zero velocity and acceleration of the weight at both
+ *    ends, so the hand-over itself adds no jerk spike).
  */
 import { InputError, InternalError } from '../errors.js';
 import { chunkEnd, stepNs, validateChunk, type ArmChunk } from './chunk.js';
 import { blendTargets, covers, sampleChunk, type ArmTarget, type GripperInterpolation } from './interpolate.js';
+import { smoothChunk } from './smooth-chunk.js';
 import type { Interpolation } from './spline.js';
 
 export type BlendMode =
   | { kind: 'latest' }
   | { kind: 'temporal_ensemble'; coefficient: number }
-  | { kind: 'crossfade'; steps: number };
+  | { kind: 'crossfade'; steps: number; profile: CrossfadeProfile };
 
-export function parseBlendMode(kind: string, coefficient: number, steps: number, where: string): BlendMode {
+export const CROSSFADE_PROFILES = ['linear', 'minimum_jerk'] as const;
+export type CrossfadeProfile = (typeof CROSSFADE_PROFILES)[number];
+
+export function parseBlendMode(kind: string, coefficient: number, steps: number, where: string, profile: CrossfadeProfile = 'linear'): BlendMode {
   switch (kind) {
     case 'latest': return { kind };
     case 'temporal_ensemble': return { kind, coefficient };
-    case 'crossfade': return { kind, steps };
+    case 'crossfade': return { kind, steps, profile };
     default: throw new InputError(`${where}: unknown blending mode ${JSON.stringify(kind)}; expected latest, temporal_ensemble or crossfade.`);
   }
 }
@@ -44,6 +50,7 @@ export class ChunkTimeline {
   #blend: BlendMode;
   #gripper: GripperInterpolation;
   #interpolation: Interpolation;
+  #smoothing = 0;
   #entries: Entry[] = [];
   droppedSteps = 0;
   staleChunks = 0;
@@ -63,9 +70,14 @@ export class ChunkTimeline {
     this.#interpolation = interpolation;
   }
 
+  /** Jerk weight of the chunk smoother (smooth-chunk.ts) for chunks added from now on; 0: off. */
+  setSmoothing(lambda: number): void {
+    this.#smoothing = lambda;
+  }
+
   /** Throws InputError (nothing stored) for a chunk with a non-finite value. */
   add(raw: ArmChunk, now: bigint): AddResult {
-    const chunk = validateChunk(raw, this.arm);
+    const chunk = smoothChunk(validateChunk(raw, this.arm), this.#smoothing);
     const newest = this.#entries[this.#entries.length - 1];
     if (newest && chunk.stamp < newest.chunk.stamp) {
       this.outOfOrderChunks++;
@@ -108,7 +120,8 @@ export class ChunkTimeline {
         const current = sampleChunk(newest.chunk, t, this.#gripper, this.#interpolation);
         const previous = active.length > 1 ? (active[active.length - 2] as Entry) : null;
         const span = this.#blend.steps * Number(stepNs(newest.chunk));
-        const alpha = span > 0 ? Number(t - newest.arrival) / span : 1;
+        const s = span > 0 ? Number(t - newest.arrival) / span : 1;
+        const alpha = this.#blend.profile === 'minimum_jerk' && s < 1 ? s * s * s * (10 - 15 * s + 6 * s * s) : s;
         if (!previous || alpha >= 1) return current;
         return blendTargets([
           { target: sampleChunk(previous.chunk, t, this.#gripper, this.#interpolation), weight: 1 - alpha },

@@ -93,6 +93,9 @@ export interface Manifest {
       conditioning: Record<string, string>;
       output: string;
     };
+    /** The denoiser's vector-Jacobian product (tools/twinvla_tools/vjp_graph.py), for real-time
+     * chunking's soft guidance: the denoiser's inputs plus `cotangent`, output `output`. Optional. */
+    denoiserVjp: { file: string; sha256: string; cotangent: string; output: string } | null;
   };
   provenance: Record<string, unknown>;
 }
@@ -224,7 +227,13 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
     conditioning: r.stringMap('graphs.denoiser.conditioning'),
     output: r.string('graphs.denoiser.output'),
   };
-  for (const [path, sha] of [['graphs.encoder.sha256', encoder.sha256], ['graphs.denoiser.sha256', denoiser.sha256]] as const) {
+  const denoiserVjp = r.get('graphs.denoiser_vjp') === undefined ? null : {
+    file: r.string('graphs.denoiser_vjp.file'),
+    sha256: r.string('graphs.denoiser_vjp.sha256'),
+    cotangent: r.string('graphs.denoiser_vjp.cotangent'),
+    output: r.string('graphs.denoiser_vjp.output'),
+  };
+  for (const [path, sha] of [['graphs.encoder.sha256', encoder.sha256], ['graphs.denoiser.sha256', denoiser.sha256], ['graphs.denoiser_vjp.sha256', denoiserVjp?.sha256 ?? '']] as const) {
     if (sha && !/^[0-9a-f]{64}$/.test(sha)) r.problem(path, '64 lowercase hex digits (a sha256)', sha);
   }
 
@@ -247,7 +256,7 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
   }
   if (stateArms.join() !== actionArms.join()) r.problem('action.arms', `the same arms as state.arms (${stateArms.join(', ')})`, actionArms.join(', '));
 
-  for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', encoder.file], ['graphs.denoiser.file', denoiser.file]] as const) {
+  for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', encoder.file], ['graphs.denoiser.file', denoiser.file], ['graphs.denoiser_vjp.file', denoiserVjp?.file ?? '']] as const) {
     if (rel && !(existsSync(join(dir, rel)) && statSync(join(dir, rel)).isFile())) {
       r.problem(path, `a file inside ${dir}`, `${rel} (no such file)`);
     }
@@ -258,7 +267,7 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
     throw new ModelError('MODEL_MANIFEST', `${file}: ${r.problems.length} problem(s) in the model manifest:\n${lines.join('\n')}\n${FIX}`);
   }
   const provenance = (r.get('provenance') ?? {}) as Record<string, unknown>;
-  return { dir, file, name, family, cameras, prompt, state, action, flow, graphs: { encoder, denoiser }, provenance };
+  return { dir, file, name, family, cameras, prompt, state, action, flow, graphs: { encoder, denoiser, denoiserVjp }, provenance };
 }
 
 /** Reads `<dir>/model.yaml`. */

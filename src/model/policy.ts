@@ -17,7 +17,7 @@ import { normalize, unnormalize } from './normalization.js';
 import { PromptEncoder } from './prompt.js';
 import { createSession, ProviderReport, type ProviderName } from './providers.js';
 import { rotationCodec } from './rotation-codec.js';
-import { guidanceActive, sampleFlow, type Prefix, type Velocities } from './sampler.js';
+import { guidanceActive, sampleFlow, type Prefix, type SoftGuidance, type Velocities } from './sampler.js';
 
 export interface Observation {
   /** uint8 RGB, row-major height x width x 3 at the manifest's size, one per camera role. */
@@ -33,6 +33,11 @@ export interface SampleOptions {
   seed?: number;
   /** Raw actions of the first rows to hold fixed (prefix-conditioned sampling). */
   prefix?: { actions: Float32Array; rows: number };
+  /**
+   * Soft guidance towards raw actions (horizon x action dims) with one weight per row (real-time
+   * chunking, model/rtc.ts). Needs the manifest's graphs.denoiser_vjp; without it, refused.
+   */
+  guide?: { actions: Float32Array; weights: Float32Array; maxWeight: number };
 }
 
 /** One arm's part of a PolicyChunk, as the model predicted it (act/chunk.ts's ArmChunk is the executor's timeline). */
@@ -72,15 +77,18 @@ export class Policy {
   readonly providers: ProviderReport;
   readonly #encoder: ort.InferenceSession;
   readonly #denoiser: ort.InferenceSession;
+  /** The denoiser's vector-Jacobian product, when the model folder has it (soft guidance). */
+  readonly #vjp: ort.InferenceSession | null;
   readonly #prompt: PromptEncoder;
   readonly #actionDim: number;
   readonly #stateDim: number;
   #seedCounter = 0;
 
-  private constructor(manifest: Manifest, encoder: ort.InferenceSession, denoiser: ort.InferenceSession, prompt: PromptEncoder, providers: ProviderReport) {
+  private constructor(manifest: Manifest, encoder: ort.InferenceSession, denoiser: ort.InferenceSession, vjp: ort.InferenceSession | null, prompt: PromptEncoder, providers: ProviderReport) {
     this.manifest = manifest;
     this.#encoder = encoder;
     this.#denoiser = denoiser;
+    this.#vjp = vjp;
     this.#prompt = prompt;
     this.providers = providers;
     this.#actionDim = manifest.action.arms.length * armDim(manifest.action.layout);
@@ -97,7 +105,9 @@ export class Policy {
     const opts = intraOpThreads ? { intraOpThreads } : {};
     const encoder = await createSession(encBytes, join(dir, enc.file), report, logger, opts);
     const denoiser = await createSession(denBytes, join(dir, den.file), report, logger, opts);
-    const policy = new Policy(manifest, encoder, denoiser, prompt, report);
+    const vjpGraph = manifest.graphs.denoiserVjp;
+    const vjp = vjpGraph ? await createSession(readVerified(dir, vjpGraph.file, vjpGraph.sha256, manifest.file), join(dir, vjpGraph.file), report, logger, opts) : null;
+    const policy = new Policy(manifest, encoder, denoiser, vjp, prompt, report);
     policy.#checkOnnxSessions();
     logger.info(`model ${manifest.name} (${manifest.family}) loaded from ${dir} on ${report.summary}` +
       (report.fallbackCount > 0 ? ` after ${report.fallbackCount} provider fallback(s)` : ''));
@@ -124,6 +134,11 @@ export class Policy {
     // Conditioning shapes are the encoder's to define; here only their presence is checked.
     for (const name of Object.keys(d.conditioning)) denIn.set(name, null);
     checkOnnxSession(this.#denoiser, join(m.dir, d.file), m.file, denIn, [d.output]);
+    const v = m.graphs.denoiserVjp;
+    if (this.#vjp && v) {
+      denIn.set(v.cotangent, [null, m.action.horizon, this.#actionDim]);
+      checkOnnxSession(this.#vjp, join(m.dir, v.file), m.file, denIn, [v.output]);
+    }
   }
 
   /** Grey images, the middle of the state's normalisation range: used for warm-up. */
@@ -226,7 +241,31 @@ export class Policy {
       const raw = actions.subarray(0, rows * this.#actionDim);
       prefix = { rows, values: normalize(raw, m.action.normalization) };
     }
-    return sampleFlow(velocity, noise, m.flow, prefix);
+    let soft: SoftGuidance | undefined;
+    if (options.guide) {
+      const vjpGraph = m.graphs.denoiserVjp;
+      if (!this.#vjp || !vjpGraph) throw new InputError(`soft guidance: model ${m.name} has no graphs.denoiser_vjp; add it with python -m twinvla_tools.vjp_graph --model ${m.dir}, or pin the prefix only.`);
+      const { actions, weights, maxWeight } = options.guide;
+      if (actions.length !== n || weights.length !== m.action.horizon) {
+        throw new InputError(`soft guidance: ${actions.length} target values and ${weights.length} weights, expected ${n} and ${m.action.horizon}.`);
+      }
+      const session = this.#vjp;
+      const cotangent = new Float32Array(n * batch);
+      const vjpFeeds: Record<string, ort.Tensor> = { ...feeds, [vjpGraph.cotangent]: new ort.Tensor('float32', cotangent, [batch, m.action.horizon, this.#actionDim]) };
+      soft = {
+        target: normalize(actions, m.action.normalization), weights, dim: this.#actionDim, maxWeight,
+        vjp: async (x, t, cc, cu) => {
+          for (let b = 0; b < batch; b++) xBatch.set(x, b * n);
+          tBatch.fill(t);
+          cotangent.set(cc, 0);
+          if (batch === 2) cotangent.set(cu ?? new Float32Array(n), n);
+          const out = (await session.run(vjpFeeds, [vjpGraph.output]))[vjpGraph.output]?.data as Float32Array;
+          if (batch === 1) return out;
+          return out.subarray(0, n).map((a, i) => a + (out[n + i] as number));
+        },
+      };
+    }
+    return sampleFlow(velocity, noise, m.flow, prefix, soft);
   }
 
   /** Normalised chunk -> actions in the model's units -> per-arm position, quaternion, gripper. */
@@ -262,5 +301,6 @@ export class Policy {
   async release(): Promise<void> {
     await this.#encoder.release();
     await this.#denoiser.release();
+    await this.#vjp?.release();
   }
 }

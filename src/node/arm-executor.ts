@@ -54,6 +54,7 @@ export class ArmExecutor {
     this.#config = c;
     this.arm = c.arm;
     this.pipeline = new ArmPipeline(this.arm, { blend: c.blend, gripperInterpolation: c.gripperInterpolation, interpolation: c.interpolation, limits: c.limits });
+    this.pipeline.timeline.setSmoothing(c.smoothing);
     this.#frame = c.frame;
     this.#measured = new EndEffectorTracker(this.arm, c.measuredPose);
     this.#enabled = c.startEnabled;
@@ -93,6 +94,7 @@ export class ArmExecutor {
       this.#config = config;
       this.pipeline.safety.setLimits(config.limits);
       this.pipeline.timeline.configure(config.blend, config.gripperInterpolation, config.interpolation);
+      this.pipeline.timeline.setSmoothing(config.smoothing);
       this.graph.logger.info(`${this.arm} executor: parameters changed: ${Object.keys(changes).join(', ')}`);
       return null;
     } catch (e) {

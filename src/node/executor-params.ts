@@ -1,5 +1,5 @@
 /** The ArmExecutor's parameters: one schema per node, as for the PolicyNode, and its typed record. */
-import { parseBlendMode, type BlendMode } from '../act/timeline.js';
+import { CROSSFADE_PROFILES, parseBlendMode, type BlendMode } from '../act/timeline.js';
 import type { GripperInterpolation } from '../act/interpolate.js';
 import type { SafetyLimits } from '../act/safety.js';
 import { INTERPOLATIONS, type Interpolation } from '../act/spline.js';
@@ -32,6 +32,8 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'blending.coefficient', type: 'double', default: 0.01, min: 0, max: 10, description: 'temporal_ensemble: weight exp(-coefficient * i), i = 0 the oldest chunk.' },
   { name: 'blending.crossfade_steps', type: 'integer', default: 5, min: 1, max: 1000, description: 'crossfade: chunk steps over which the new chunk takes over.' },
   { name: 'interpolation', type: 'string', default: 'minimum_jerk', allowed: INTERPOLATIONS, description: 'Poses between chunk steps: linear (lerp, slerp: a velocity jump at every step), cubic (Catmull-Rom: continuous velocity) or minimum_jerk (quintic: continuous acceleration).' },
+  { name: 'smoothing.jerk_weight', type: 'double', default: 0.0, min: 0, max: 1e6, description: 'Each chunk\'s poses are smoothed by jerk-penalised least squares, argmin |z - y|^2 + w |third differences of z|^2 over its steps: a zero-lag low-pass against the sampling noise between steps. 0: off.' },
+  { name: 'blending.crossfade_profile', type: 'string', default: 'linear', allowed: CROSSFADE_PROFILES, description: 'crossfade: how the new chunk\'s weight rises, linearly or along the minimum-jerk profile (no velocity or acceleration step at either end).' },
   { name: 'gripper_interpolation', type: 'string', default: 'hold', allowed: GRIPPER_INTERPOLATIONS, description: 'Between chunk steps, hold the gripper value or interpolate it.' },
   { name: 'safety.workspace_min', type: 'double_array', default: [0.0, -0.6, 0.0], length: 3, unit: 'm', description: 'Lower corner of the workspace box in the output frame.' },
   { name: 'safety.workspace_max', type: 'double_array', default: [0.7, 0.6, 0.6], length: 3, unit: 'm', description: 'Upper corner of the workspace box in the output frame.' },
@@ -63,6 +65,8 @@ export interface ExecutorConfig {
   blend: BlendMode;
   gripperInterpolation: GripperInterpolation;
   interpolation: Interpolation;
+  /** Jerk weight of the chunk smoother; 0: off. */
+  smoothing: number;
   limits: SafetyLimits;
   onNoChunk: (typeof ON_NO_CHUNK)[number];
   startEnabled: boolean;
@@ -82,9 +86,10 @@ export function executorConfig(values: ParamValues, source: string): ExecutorCon
     gripperOutput: r.choice('gripper_output', GRIPPER_OUTPUTS) === 'joint' ? { kind: 'joint', mapping: gripperMappingFrom(r, 'gripper', '') } : { kind: 'model' },
     frame: r.string('output_frame') || measuredPose.baseFrame,
     measuredPose,
-    blend: parseBlendMode(r.string('blending.mode'), r.number('blending.coefficient'), r.number('blending.crossfade_steps'), 'parameter blending.mode'),
+    blend: parseBlendMode(r.string('blending.mode'), r.number('blending.coefficient'), r.number('blending.crossfade_steps'), 'parameter blending.mode', r.choice('blending.crossfade_profile', CROSSFADE_PROFILES)),
     gripperInterpolation: r.choice('gripper_interpolation', GRIPPER_INTERPOLATIONS),
     interpolation: r.choice('interpolation', INTERPOLATIONS),
+    smoothing: r.number('smoothing.jerk_weight'),
     limits: {
       workspaceMin: r.triple('safety.workspace_min'), workspaceMax: r.triple('safety.workspace_max'),
       maxLinearSpeed: r.number('safety.max_linear_speed'), maxAngularSpeed: r.number('safety.max_angular_speed'),

@@ -9,6 +9,8 @@ import { InputError, InternalError, TwinvlaError } from '../errors.js';
 import type { ActionChunkMsg, CompressedImage, DiagnosticArray, Image, JointState, PoseStamped, StringMsg, TFMessage } from '../messages.js';
 import type { Manifest } from '../model/manifest.js';
 import type { PolicyRunner } from '../model/runner.js';
+import { armDim } from '../model/manifest.js';
+import { RtcPlanner } from '../model/rtc-planner.js';
 import { inThreadPolicy, ThreadedPolicy } from '../model/threaded-policy.js';
 import { parseProviders } from '../model/providers.js';
 import { ObservationAssembler, type ArmObserveConfig, type ObserveConfig } from '../observe/observation-assembler.js';
@@ -62,6 +64,8 @@ export class PolicyNode {
   readonly #rates = new RateCounter();
   readonly #frames = new Map<string, string>();
   #lastAges = new Map<string, number>();
+  #rtc: RtcPlanner | null = null;
+  #rtcChunks = 0;
   /** Called with each completed inference's latency in seconds (evaluation collects them). */
   onInference: ((latency: number) => void) | null = null;
 
@@ -88,6 +92,7 @@ export class PolicyNode {
       this.#params = next;
       this.#config = config;
       this.#assembler?.setFreshness(config.freshness.maxAge, config.freshness.futureTolerance);
+      this.#rtc?.configure(config.rtc);
       this.graph.logger.info(`parameters changed: ${Object.keys(changes).join(', ')}`);
       return null;
     } catch (e) {
@@ -119,6 +124,9 @@ export class PolicyNode {
     const providers = parseProviders(c.providers, 'parameter providers');
     const options = { providers, logger: this.graph.logger, warmupRuns: c.warmupRuns, ...(c.intraOpThreads > 0 ? { intraOpThreads: c.intraOpThreads } : {}) };
     this.#policy = c.inferenceThread ? await ThreadedPolicy.create(dir, options) : await inThreadPolicy(dir, options);
+    const manifest = this.#policy.manifest;
+    this.#rtc = new RtcPlanner(manifest, manifest.action.arms.length * armDim(manifest.action.layout), c.rtc);
+    if (c.rtc.enabled && c.rtc.guidance === 'soft' && this.#rtc.softUnavailable) this.graph.logger.warn(this.#rtc.softUnavailable);
     // Frames are decoded as they arrive, off the inference path, unless no wall clock waits on it.
     const decode = this.graph.fixedLatency === true ? 'snapshot' : 'arrival';
     const assembler = new ObservationAssembler(this.#policy.manifest, { ...observeConfig(c, this.#policy.manifest, dir), decode });
@@ -181,6 +189,8 @@ export class PolicyNode {
 
   deactivate(): void {
     if (this.#state === 'active') this.#state = 'inactive';
+    // The executors may have stopped meanwhile: the next chunk continues nothing.
+    this.#rtc?.forget();
   }
 
   #maybeStart(): void {
@@ -198,9 +208,11 @@ export class PolicyNode {
     let published = false;
     try {
       const seed = this.#seed;
-      const { snap, chunk } = await this.graph.compute(async () => {
+      const { snap, chunk, rtc } = await this.graph.compute(async () => {
         const snap = await assembler.snapshot(start);
-        return { snap, chunk: await policy.predict(snap.observation, { seed }) };
+        // Real-time chunking: the previous chunk's steps due before this one can arrive are pinned.
+        const rtc = this.#rtc?.plan(snap.stamp, start, this.latency.quantile(this.#config.rtc.latencyQuantile)) ?? null;
+        return { snap, chunk: await policy.predict(snap.observation, { seed, ...rtc?.options }), rtc };
       });
       this.#seed++;
       this.#lastStart = start;
@@ -211,6 +223,8 @@ export class PolicyNode {
       this.#lastAges = snap.ages;
       const root = assembler.tf.commonAncestor([...this.#frames.values()]) ?? undefined;
       (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames, root));
+      this.#rtc?.remember(chunk.actions, snap.stamp, chunk.dt);
+      if (rtc) this.#rtcChunks++;
       this.#chunks++;
       this.#lastChunkTime = now;
       published = true;
@@ -250,6 +264,10 @@ export class PolicyNode {
       inference_latency_p50_ms: this.latency.quantile(0.5) * 1e3,
       inference_latency_p95_ms: this.latency.quantile(0.95) * 1e3,
       input_errors: this.#inputErrors,
+      rtc: this.#rtc?.mode ?? (this.#config.rtc.enabled ? 'on' : 'off'),
+      'rtc.chunks': this.#rtcChunks,
+      'rtc.frozen_steps': this.#rtc?.last?.frozen ?? 0,
+      'rtc.guided_steps': this.#rtc?.last?.guided ?? 0,
       instruction: this.#assembler?.instruction.text ?? '',
     };
     for (const reason of ['missing', 'stale', 'future', 'invalid'] as const) values[`refused.${reason}`] = this.refused.get(reason) ?? 0;
@@ -257,6 +275,7 @@ export class PolicyNode {
     // Ages of the inputs in the last snapshot used, at its start.
     for (const [input, age] of this.#lastAges) values[`age_ms.${input}`] = age * 1e3;
     if (this.#lastRefusal) values['last_refusal'] = this.#lastRefusal;
+    if (this.#config.rtc.enabled && this.#config.rtc.guidance === 'soft' && this.#rtc?.softUnavailable) values['rtc.fallback'] = this.#rtc.softUnavailable;
     const sinceChunk = this.#lastChunkTime === null ? Infinity : secondsBetween(now, this.#lastChunkTime);
     const stalled = this.#state === 'active' && sinceChunk > 1.0;
     const level = this.#state === 'unconfigured' ? ERROR : stalled ? WARN : OK;

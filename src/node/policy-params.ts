@@ -7,6 +7,8 @@ import type { ParamSpec, ParamValues } from '../config/params.js';
 import { keyedMap, ParamReader } from '../config/reader.js';
 import type { GripperMapping } from '../gripper.js';
 import type { PoseSource } from '../observe/end-effector.js';
+import { RTC_GUIDANCE, type RtcConfig } from '../model/rtc-planner.js';
+import { RTC_SCHEDULES } from '../model/rtc.js';
 import { gripperMappingFrom, poseSourceFrom } from './arm-params.js';
 
 const TRANSPORTS = ['raw', 'compressed'] as const;
@@ -47,6 +49,12 @@ export const POLICY_PARAMS: readonly ParamSpec[] = [
   { name: 'chunk_topic', type: 'string', default: '~/action_chunk', readOnly: true, description: 'twinvla/msg/ActionChunk output topic.' },
   { name: 'seed', type: 'integer', default: 0, min: 0, max: 2147483647, readOnly: true, description: 'Seed of the sampler noise (each inference advances it).' },
   { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', readOnly: true, description: 'Period of /diagnostics.' },
+  { name: 'rtc.enabled', type: 'bool', default: false, description: 'Real-time chunking: each chunk is sampled as a continuation of the previous one (its steps due during the inference delay pinned, the rest of the overlap guided), so the executors switch chunks without a jump. Use blending.mode latest in the executors.' },
+  { name: 'rtc.guidance', type: 'string', default: 'soft', allowed: RTC_GUIDANCE, description: 'soft: pinned prefix and the overlap guided by the denoiser\'s vector-Jacobian product (needs graphs.denoiser_vjp in the model; otherwise hard, said in the log and diagnostics); hard: pinned prefix only.' },
+  { name: 'rtc.execution_horizon', type: 'integer', default: 0, min: 0, max: 1000, description: 'Steps of the new chunk guided towards the previous one (the prefix weights reach 0 there); 0: the whole overlap.' },
+  { name: 'rtc.schedule', type: 'string', default: 'exp', allowed: RTC_SCHEDULES, description: 'Decay of the prefix weights after the pinned steps: linear, exp (the linear weight w times (e^w - 1)/(e - 1)), ones, zeros (as the paper and LeRobot name them).' },
+  { name: 'rtc.max_guidance_weight', type: 'double', default: 5.0, min: 0, max: 100, description: 'Upper bound of the soft guidance weight (it diverges at the ends of the flow).' },
+  { name: 'rtc.latency_quantile', type: 'double', default: 0.9, min: 0, max: 1, description: 'Quantile of the recent inference latencies taken as the delay when counting the steps to pin.' },
   { name: 'autostart', type: 'bool', default: true, readOnly: true, description: 'Configure and activate at start-up (otherwise wait for the lifecycle transitions).' },
 ];
 
@@ -88,6 +96,7 @@ export interface PolicyConfig {
   seed: number;
   diagnosticsPeriod: number;
   autostart: boolean;
+  rtc: RtcConfig;
 }
 
 /** Validated values (graph.parameters(POLICY_PARAMS)) -> the typed record. */
@@ -118,5 +127,13 @@ export function policyConfig(values: ParamValues, source: string): PolicyConfig 
     seed: r.number('seed'),
     diagnosticsPeriod: r.number('diagnostics_period'),
     autostart: r.bool('autostart'),
+    rtc: {
+      enabled: r.bool('rtc.enabled'),
+      guidance: r.choice('rtc.guidance', RTC_GUIDANCE),
+      executionHorizon: r.number('rtc.execution_horizon'),
+      schedule: r.choice('rtc.schedule', RTC_SCHEDULES),
+      maxGuidanceWeight: r.number('rtc.max_guidance_weight'),
+      latencyQuantile: r.number('rtc.latency_quantile'),
+    },
   };
 }

@@ -75,7 +75,7 @@ describe('safety filter', () => {
     const g = new GaussianNoise(2024);
     const u = (lo: number, hi: number): number => lo + (hi - lo) * g.uniform();
     const randQuat = (): Quat => quatNormalize([g.normal(), g.normal(), g.normal(), g.normal()]);
-    const modes: BlendMode[] = [{ kind: 'latest' }, { kind: 'temporal_ensemble', coefficient: 0.1 }, { kind: 'crossfade', steps: 3 }];
+    const modes: BlendMode[] = [{ kind: 'latest' }, { kind: 'temporal_ensemble', coefficient: 0.1 }, { kind: 'crossfade', steps: 3, profile: 'linear' }];
     let targets = 0, chunks = 0, refusedNaN = 0;
     for (let episode = 0; chunks < 10_000; episode++) {
       const p = new ArmPipeline('left', { blend: modes[episode % 3]!, gripperInterpolation: episode % 2 ? 'lerp' : 'hold', limits: LIMITS });

@@ -58,7 +58,7 @@ describe('chunk timeline', () => {
   });
 
   it('crossfade: linear from the previous chunk to the new one over n steps from arrival', () => {
-    const tl = new ChunkTimeline('left', { kind: 'crossfade', steps: 4 }, 'lerp');
+    const tl = new ChunkTimeline('left', { kind: 'crossfade', steps: 4, profile: 'linear' }, 'lerp');
     tl.add(chunk(10, Array(10).fill(0)), ns(10));
     tl.add(chunk(10.2, Array(10).fill(1)), ns(10.25));
     assert.ok(close(x(tl, 10.25), 0));

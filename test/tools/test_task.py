@@ -214,7 +214,7 @@ def test_demo_model_regenerates_from_its_checkpoint_byte_for_byte(name, tmp_path
         shutil.copy(src / f, out / f)
     m = yaml.safe_load((src / "model.yaml").read_text())
     export(parser().parse_args(export_args(m["family"], m["provenance"]["preset"], m["provenance"]["seed"], out, name)))
-    for f in ("encoder.onnx", "denoiser.onnx", "model.yaml", "fixtures/fixture.json"):
+    for f in ("encoder.onnx", "denoiser.onnx", "denoiser_vjp.onnx", "model.yaml", "fixtures/fixture.json"):
         assert (out / f).read_bytes() == (src / f).read_bytes(), f"{name}/{f} differs from a re-export of its checkpoint"
 
 

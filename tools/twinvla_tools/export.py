@@ -9,6 +9,7 @@ import argparse
 from dataclasses import replace
 import hashlib
 import json
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -217,6 +218,8 @@ def export(args) -> Path:
     print(f"exported {out} ({args.family}/{args.preset}); onnxruntime vs PyTorch max abs error {err:.3g}")
     if err > PARITY_TOLERANCE:
         raise SystemExit(f"exported graphs differ from PyTorch by {err} > {PARITY_TOLERANCE}")
+    # Real-time chunking's soft-guidance graph, in a fresh process: the trace is then byte-for-byte reproducible.
+    subprocess.run([sys.executable, "-m", "twinvla_tools.vjp_graph", "--model", str(out)], check=True, cwd=Path(__file__).resolve().parents[1])
     for kind in getattr(args, "variant", None) or []:
         export_variant(out, kind)
     return out
