@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-import { InputError } from '../errors.js';
+import { InputError, ModelError } from '../errors.js';
 import { alignHemisphere, type Quat } from '../geometry.js';
 import { consoleLogger, type Logger } from '../log.js';
 import { checkOnnxSession, type ExpectedShape } from './onnx-check.js';
@@ -49,6 +49,18 @@ export interface PolicyArmChunk {
   quaternion: Float64Array;
   /** horizon values, in the model's gripper units; null when the action layout has no gripper. */
   gripper: Float64Array | null;
+}
+
+/** Where a chunk holds a value that is not finite (NaN, Inf), in words; null when every value is finite. */
+export function nonFiniteChunk(chunk: PolicyChunk): string | null {
+  for (const a of chunk.arms) {
+    for (const [field, values] of [['position', a.position], ['quaternion', a.quaternion], ['gripper', a.gripper]] as const) {
+      if (!values) continue;
+      const i = values.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) return `arm ${a.name}, ${field} ${values[i]} at step ${Math.floor(i / (values.length / chunk.horizon))}`;
+    }
+  }
+  return null;
 }
 
 export interface PolicyChunk {
@@ -111,7 +123,13 @@ export class Policy {
     policy.#checkOnnxSessions();
     logger.info(`model ${manifest.name} (${manifest.family}) loaded from ${dir} on ${report.summary}` +
       (report.fallbackCount > 0 ? ` after ${report.fallbackCount} provider fallback(s)` : ''));
-    for (let i = 0; i < warmupRuns; i++) await policy.predict(policy.neutralObservation(), { seed: i });
+    for (let i = 0; i < warmupRuns; i++) {
+      const problem = nonFiniteChunk(await policy.predict(policy.neutralObservation(), { seed: i }));
+      if (problem) {
+        await policy.release();
+        throw new ModelError('MODEL_GRAPH', `model ${dir}: warm-up run ${i + 1} produced a non-finite action chunk (${problem}); the weights or the graphs are broken (NaN or Inf inside), so the model is refused. Re-export it from its checkpoint.`);
+      }
+    }
     return policy;
   }
 

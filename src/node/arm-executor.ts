@@ -62,7 +62,7 @@ export class ArmExecutor {
     this.#gripperPub = graph.advertise<Float64>(c.gripperTopic, 'std_msgs/msg/Float64', 'reliable');
     this.#diagPub = graph.advertise<DiagnosticArray>('/diagnostics', 'diagnostic_msgs/msg/DiagnosticArray', 'reliable');
     graph.subscribe<ActionChunkMsg>(c.chunkTopic, 'twinvla/msg/ActionChunk', 'reliable', (m) => this.#onChunk(m));
-    graph.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', (m) => this.#guard(() => this.tf.add(m, false, '/tf')));
+    graph.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', (m) => this.#guard(() => this.tf.add(m, false, '/tf', { now: graph.now() })));
     graph.subscribe<TFMessage>('/tf_static', 'tf2_msgs/msg/TFMessage', 'transient_local', (m) => this.#guard(() => this.tf.add(m, true, '/tf_static')));
     if (c.measuredPose.kind === 'topic') {
       graph.subscribe<PoseStamped>(c.measuredPose.topic, 'geometry_msgs/msg/PoseStamped', 'sensor_data', (m) => this.#guard(() => this.#measured.onPose(m)));

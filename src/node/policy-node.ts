@@ -5,7 +5,8 @@
  * snapshot's observation time, and /diagnostics. A managed node: configure loads and warms up the
  * model, activate starts inference. Written against the Graph port alone.
  */
-import { InputError, InternalError, TwinvlaError } from '../errors.js';
+import { InputError, InternalError, ModelError, TwinvlaError } from '../errors.js';
+import { nonFiniteChunk } from '../model/policy.js';
 import type { ActionChunkMsg, CompressedImage, DiagnosticArray, Image, JointState, PoseStamped, StringMsg, TFMessage } from '../messages.js';
 import type { Manifest } from '../model/manifest.js';
 import type { PolicyRunner } from '../model/runner.js';
@@ -163,7 +164,7 @@ export class PolicyNode {
     }
     for (const topic of a.jointTopics()) g.subscribe<JointState>(topic, 'sensor_msgs/msg/JointState', 'sensor_data', this.#guard(topic, (m) => a.onJointState(topic, m)));
     for (const { arm, topic } of a.poseTopics()) g.subscribe<PoseStamped>(topic, 'geometry_msgs/msg/PoseStamped', 'sensor_data', this.#guard(topic, (m) => a.onPose(arm, m)));
-    g.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', this.#guard('/tf', (m) => a.onTf(m, false, '/tf')));
+    g.subscribe<TFMessage>('/tf', 'tf2_msgs/msg/TFMessage', 'reliable', this.#guard('/tf', (m) => a.onTf(m, false, '/tf', g.now())));
     g.subscribe<TFMessage>('/tf_static', 'tf2_msgs/msg/TFMessage', 'transient_local', this.#guard('/tf_static', (m) => a.onTf(m, true, '/tf_static')));
     const instructionTopic = this.#config.instructionTopic;
     g.subscribe<StringMsg>(instructionTopic, 'std_msgs/msg/String', 'reliable', this.#guard(instructionTopic, (m) => {
@@ -221,6 +222,9 @@ export class PolicyNode {
       this.latency.push(latency);
       this.onInference?.(latency);
       this.#lastAges = snap.ages;
+      // The last check before the chunk leaves the node: a non-finite value is never published.
+      const problem = nonFiniteChunk(chunk);
+      if (problem) throw new ModelError('MODEL_GRAPH', `model ${chunk.model} predicted a non-finite action chunk (${problem}); it is not published.`);
       const root = assembler.tf.commonAncestor([...this.#frames.values()]) ?? undefined;
       (this.#chunkPub as Publisher<ActionChunkMsg>).publish(toActionChunk(chunk, snap.stamp, this.#frames, root));
       this.#rtc?.remember(chunk.actions, snap.stamp, chunk.dt);

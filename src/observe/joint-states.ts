@@ -28,6 +28,11 @@ export class JointStateBuffer {
     if (names.length !== positions.length) {
       throw new InputError(`joint states on ${this.topic}: ${names.length} names but ${positions.length} positions; each named joint needs a position.`);
     }
+    const seen = new Set<string>();
+    const twice = names.filter((n) => (seen.has(n) ? true : (seen.add(n), false)));
+    if (twice.length > 0) {
+      throw new InputError(`joint states on ${this.topic}: joint ${[...new Set(twice)].join(', ')} named more than once in one message; which position is meant cannot be told, so the message is ignored.`);
+    }
     for (let i = 0; i < names.length; i++) {
       if (!Number.isFinite(positions[i])) {
         throw new InputError(`joint states on ${this.topic}: joint ${names[i]} has position ${positions[i]}, expected a finite number; the message is ignored.`);

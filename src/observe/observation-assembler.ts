@@ -119,8 +119,9 @@ export class ObservationAssembler {
     b.update(msg);
   }
 
-  onTf(msg: TFMessage, isStatic: boolean, topic = isStatic ? '/tf_static' : '/tf'): void {
-    this.tf.add(msg, isStatic, topic);
+  /** `now`: the node's clock, to refuse transforms stamped far ahead of it (see TfBuffer.add). */
+  onTf(msg: TFMessage, isStatic: boolean, topic = isStatic ? '/tf_static' : '/tf', now?: bigint): void {
+    this.tf.add(msg, isStatic, topic, now === undefined ? {} : { now, futureTolerance: Math.max(1, this.#config.futureTolerance) });
   }
 
   onPose(arm: string, msg: PoseStamped): void {

@@ -43,8 +43,13 @@ export class TfBuffer {
     return [...all].sort();
   }
 
-  /** `topic` only names the source in messages. A bad transform is refused before any is stored. */
-  add(msg: TFMessage, isStatic: boolean, topic: string): void {
+  /**
+   * `topic` only names the source in messages. A bad transform is refused before any of the message
+   * is stored: one that would close a loop in the tree, and, given the clock (`now`), a dynamic one
+   * stamped more than `futureTolerance` seconds ahead of it (kept, it would become the latest time
+   * and push every real sample out of the cache).
+   */
+  add(msg: TFMessage, isStatic: boolean, topic: string, { now, futureTolerance = 1 }: { now?: bigint; futureTolerance?: number } = {}): void {
     const parsed = (msg.transforms ?? []).map((ts, i) => {
       const child = ts.child_frame_id?.replace(/^\//, '') ?? '';
       const parent = ts.header?.frame_id?.replace(/^\//, '') ?? '';
@@ -59,6 +64,22 @@ export class TfBuffer {
       if (Math.abs(n - 1) > 1e-2) throw new InputError(`${where}: rotation quaternion has norm ${n.toFixed(4)}, expected 1.`);
       return { child, parent, sample: { time: stampToNs(ts.header.stamp), tf: { t, q: quatNormalize(q) } } };
     });
+    const ahead = now === undefined || isStatic ? undefined : parsed.find((p) => secondsBetween(p.sample.time, now) > futureTolerance);
+    if (ahead && now !== undefined) {
+      throw new InputError(`${topic}: transform ${ahead.parent} -> ${ahead.child} is stamped ${formatTime(ahead.sample.time)}, ${secondsBetween(ahead.sample.time, now).toFixed(3)} s ahead of the clock (${formatTime(now)}); the message is refused (check the publisher's clock, use_sim_time, NTP/PTP).`);
+    }
+    // The parents the tree would have with this message applied: a chain from a parent back to its
+    // own child is a loop, refused before anything is stored.
+    const parentOf = new Map([...this.#edges].map(([c, e]) => [c, e.parent]));
+    for (const { child, parent } of parsed) parentOf.set(child, parent);
+    for (const { child, parent } of parsed) {
+      const chain = [child, parent];
+      for (let f = parentOf.get(parent); f !== undefined; f = parentOf.get(f)) {
+        chain.push(f);
+        if (f === child) throw new InputError(`${topic}: transform ${parent} -> ${child} would close a loop in the frame tree (${chain.join(' -> ')}); the message is refused and the tree kept as it was.`);
+        if (chain.length > parentOf.size + 2) break;
+      }
+    }
     for (const { child, parent, sample } of parsed) this.#insert(child, parent, isStatic, sample);
   }
 

@@ -34,6 +34,15 @@ describe('joint states', () => {
     assert.deepEqual(Array.from(b.read(['a', 'b'], 'x').positions), [1, 2]);
   });
 
+  it('refuses a message that names a joint twice, keeping the previous values', () => {
+    const b = new JointStateBuffer('/joint_states');
+    b.update(js(10, ['a', 'b'], [1, 2]));
+    const e = thrown(() => b.update(js(11, ['a', 'b', 'a'], [5, 6, 7])));
+    assert.equal(e.code, 'INPUT');
+    assert.equal(e.message, 'joint states on /joint_states: joint a named more than once in one message; which position is meant cannot be told, so the message is ignored.');
+    assert.deepEqual(Array.from(b.read(['a', 'b'], 'arm').positions), [1, 2]);
+  });
+
   it('refuses a message whose names and positions differ in length', () => {
     const b = new JointStateBuffer('/joint_states');
     assert.match(thrown(() => b.update(js(1, ['a', 'b'], [1]))).message, /2 names but 1 positions/);

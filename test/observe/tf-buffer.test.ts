@@ -56,10 +56,25 @@ describe('TF buffer', () => {
     assert.match(thrown(() => robot().lookup('base', 'left_ee', ns(9))).message, /extrapolation into the past/);
   });
 
-  it('detects a loop in the tree', () => {
+  it('refuses a transform that would close a loop, within one message or across messages, keeping the tree', () => {
     const b = new TfBuffer();
-    b.add(msg(tf('a', 'b', 1, [0, 0, 0]), tf('b', 'c', 1, [0, 0, 0]), tf('c', 'a', 1, [0, 0, 0])), true, '/tf_static');
-    assert.match(thrown(() => b.lookup('a', 'c', 'latest')).message, /TF: loop in the frame tree: c -> b -> a -> c; a publisher is sending a transform that closes a cycle/);
+    const e = thrown(() => b.add(msg(tf('a', 'b', 1, [0, 0, 0]), tf('b', 'c', 1, [0, 0, 0]), tf('c', 'a', 1, [0, 0, 0])), true, '/tf_static'));
+    assert.equal(e.code, 'INPUT');
+    assert.match(e.message, /^\/tf_static: transform a -> b would close a loop in the frame tree \(b -> a -> c -> b\); the message is refused and the tree kept as it was\.$/);
+    assert.deepEqual(b.frames(), []);
+    const r = robot();
+    assert.match(thrown(() => r.add(msg(tf('left_ee', 'world', 11, [0, 0, 0])), false, '/tf')).message, /\/tf: transform left_ee -> world would close a loop in the frame tree \(world -> left_ee -> base -> world\)/);
+    assert.equal(r.lookup('world', 'left_ee', ns(10.5)).stamp, ns(10.5)); // unharmed
+  });
+
+  it('refuses, given the clock, a transform stamped far ahead of it; the history stays usable', () => {
+    const r = robot();
+    const e = thrown(() => r.add(msg(tf('base', 'left_ee', 1_000_011, [5, 5, 5])), false, '/tf', { now: ns(11), futureTolerance: 1 }));
+    assert.equal(e.code, 'INPUT');
+    assert.match(e.message, /^\/tf: transform base -> left_ee is stamped 1000011\.000000000 s, 1000000\.000 s ahead of the clock \(11\.000000000 s\); the message is refused/);
+    assert.equal(r.lookup('base', 'left_ee', 'latest').stamp, ns(11));
+    r.add(msg(tf('base', 'left_ee', 11.5, [0.3, 0, 0.5])), false, '/tf', { now: ns(11), futureTolerance: 1 }); // within the tolerance
+    assert.equal(r.lookup('base', 'left_ee', 'latest').stamp, ns(11.5));
   });
 
   it('names frames that are not connected', () => {
