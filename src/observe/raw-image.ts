@@ -67,6 +67,11 @@ export function rawToRgb(msg: Image, source: string): RgbImage {
   if (src.length < height * step) {
     throw new InputError(`${source}: image data has ${src.length} bytes, expected height x step = ${height} x ${step} = ${height * step}; the message is truncated.`);
   }
+  if (src.length > height * step) {
+    // More bytes than the header accounts for: the encoding, width or step is wrong, so the pixels
+    // cannot be trusted to be where the header says.
+    throw new InputError(`${source}: image data has ${src.length} bytes, more than height x step = ${height} x ${step} = ${height * step}; the header (encoding ${enc}, width, step) does not describe the data.`);
+  }
   if ((enc === 'yuv422' || enc === 'yuv422_yuy2' || enc === 'yuyv') && width % 2 !== 0) {
     throw new InputError(`${source}: ${enc} needs an even width (two pixels share U and V), got ${width}.`);
   }

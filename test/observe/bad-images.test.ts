@@ -35,6 +35,12 @@ describe('bad camera input gives a clear error and no image', () => {
     assert.match(e.message, /image data has 20 bytes, expected height x step = 2 x 16 = 32; the message is truncated/);
   });
 
+  it('data longer than height x step (refused: the header does not describe it)', async () => {
+    const e = await rejection(pre.fromImage(raw({ data: new Uint8Array(30) }), SRC));
+    assert.equal(e.code, 'INPUT');
+    assert.match(e.message, /^camera head \(\/cam_high\/image_raw\): image data has 30 bytes, more than height x step = 2 x 12 = 24; the header \(encoding rgb8, width, step\) does not describe the data\.$/);
+  });
+
   it('a YUV 4:2:2 image of odd width', async () => {
     const e = await rejection(pre.fromImage(raw({ encoding: 'yuv422', width: 3, step: 6, data: new Uint8Array(12) }), SRC));
     assert.match(e.message, /yuv422 needs an even width/);
