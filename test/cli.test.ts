@@ -23,8 +23,8 @@ describe('twinvla command', () => {
   it('inspect prints the contract: family, cameras, layouts, horizon, flow, graph inputs', () => {
     const out = execFileSync('node', [BIN, 'inspect', 'models/twinbrainvla-tiny'], { cwd: ROOT, encoding: 'utf8' });
     assert.match(out, /family twinbrainvla/);
-    assert.match(out, /camera {5}head {9}-> image_head: 56x56 rgb8/);
-    assert.match(out, /action {5}left, right x \[position 3, rot6d 6, gripper 1\] = 20 values; quantile on 8 of 20, clipped to \[-1, 1\] first/);
+    assert.match(out, /camera {5}head {9}-> image_head: 112x112 rgb8/);
+    assert.match(out, /action {5}left, right x \[position 3, rot6d 6, gripper 1\] = 20 values; quantile on 18 of 20, clipped to \[-1, 1\] first/);
     assert.match(out, /horizon {4}16 steps, dt 0\.05 s/);
     assert.match(out, /flow {7}noise at t=0 \(Euler 0 -> 1\), 4 steps/);
     assert.match(out, /in {7}input_ids_right: int64 \[1, input_ids_right_length\]/);

@@ -73,8 +73,9 @@ export interface Manifest {
     /** Seconds between chunk steps. */
     dt: number;
     /** clip: to [-1, 1] before un-normalising; round: dimensions rounded to the nearest integer after
-     * (a gripper that the family reports as 0/1). */
-    normalization: QuantileNormalization & { clip: boolean; round: boolean[] };
+     * (a gripper that the family reports as 0/1); binarize: after the clip, a value below 0.5 becomes 0
+     * and any other 1, before un-normalising (starVLA's gripper). */
+    normalization: QuantileNormalization & { clip: boolean; round: boolean[]; binarize: boolean[] };
   };
   flow: {
     /** Where noise lives on the time axis: 1 (TwinVLA: t runs 1 -> 0) or 0 (TwinBrainVLA: 0 -> 1). */
@@ -189,6 +190,8 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
       ...quantileOf(r, 'action.normalization', actionLen),
       clip: r.boolean('action.normalization.clip'),
       round: r.get('action.normalization.round') === undefined ? new Array<boolean>(actionLen).fill(false) : r.booleans('action.normalization.round', actionLen),
+      // Manifests written before binarize existed binarised nothing.
+      binarize: r.get('action.normalization.binarize') === undefined ? new Array<boolean>(actionLen).fill(false) : r.booleans('action.normalization.binarize', actionLen),
     },
   };
 

@@ -23,13 +23,15 @@ export function normalize(x: ArrayLike<number>, q: QuantileNormalization, out = 
 }
 
 /** `round` (per dimension, optional) rounds the un-normalised value to the nearest integer, half to
- * even as numpy.round and torch.round do. */
-export function unnormalize(y: ArrayLike<number>, q: QuantileNormalization, clip: boolean, out = new Float32Array(y.length), round?: readonly boolean[]): Float32Array {
+ * even as numpy.round and torch.round do. `binarize` (per dimension, optional): after the clip, below
+ * 0.5 -> 0, else 1, before un-normalising, as starVLA's unnormalize_actions treats the gripper. */
+export function unnormalize(y: ArrayLike<number>, q: QuantileNormalization, clip: boolean, out = new Float32Array(y.length), round?: readonly boolean[], binarize?: readonly boolean[]): Float32Array {
   const dim = q.q01.length;
   for (let i = 0; i < y.length; i++) {
     const d = i % dim;
     let v = y[i] as number;
     if (clip) v = Math.min(1, Math.max(-1, v));
+    if (binarize?.[d]) v = v < 0.5 ? 0 : 1;
     if (q.mask[d]) {
       const lo = q.q01[d] as number;
       out[i] = ((v + 1) / 2) * ((q.q99[d] as number) - lo + q.eps) + lo;

@@ -290,7 +290,7 @@ export class Policy {
   decode(normalized: Float32Array): PolicyChunk {
     const m = this.manifest;
     const { horizon, dt, layout, arms, normalization } = m.action;
-    const actions = unnormalize(normalized, normalization, normalization.clip, undefined, normalization.round);
+    const actions = unnormalize(normalized, normalization, normalization.clip, undefined, normalization.round, normalization.binarize);
     const per = armDim(layout);
     const rotation = rotationCodec(layout.rotation);
     const out: PolicyArmChunk[] = arms.map((name, a) => {

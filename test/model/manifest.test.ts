@@ -131,7 +131,7 @@ describe('model folder integrity', () => {
     const e = await rejection(Policy.create(dir, quiet));
     assert.equal(e.code, 'MODEL_GRAPH');
     assert.match(e.message, /denoiser\.onnx does not match .*model\.yaml/);
-    assert.match(e.message, /input cond is missing \(the graph has x_t, t, readout, state_token\)/);
+    assert.match(e.message, /input cond is missing \(the graph has x_t, t, readout_kv, state_token\)/);
   });
 
   it('refuses a tokenizer that is not JSON', async () => {

@@ -34,21 +34,29 @@ def test_public_names_are_used():
     assert "left_vla.language_model.model.layers.0.self_attn.q_proj.bias" in names
     assert "right_vla.language_model.model.layers.1.mlp.gate_proj.weight" in names
     names = set(fresh("twinbrainvla", 0).state_dict())
-    assert "frozen_vlm.model.layers.0.self_attn.k_proj.weight" in names
-    assert "trainable_vlm.visual.merger.mlp.0.weight" in names
+    brain = "qwen_vl_interface.frozen_vlm.model.model."
+    assert f"{brain}language_model.layers.0.self_attn.k_proj.weight" in names
+    assert f"{brain}visual.patch_embed.proj.weight" in names and f"{brain}visual.blocks.1.attn.qkv.bias" in names
+    assert "qwen_vl_interface.trainable_vlm.model.model.visual.merger.mlp.0.weight" in names
+    assert "qwen_vl_interface.trainable_vlm.model.lm_head.weight" in names
+    assert "action_model.model.transformer_blocks.0.attn1.to_out.0.weight" in names
+    assert "action_model.model.transformer_blocks.1.ff.net.0.proj.weight" in names
+    assert "action_model.model.timestep_encoder.timestep_embedder.linear_1.weight" in names
+    assert "action_model.action_encoder.layer3.weight" in names and "action_model.model.proj_out_2.weight" in names
 
 
 def test_reports_missing_unexpected_and_reshaped_keys():
     src = fresh("twinbrainvla", 1).state_dict()
     sd = dict(src)
-    del sd["action_model.action_decoder.weight"]
+    del sd["action_model.action_decoder.layer2.weight"]
     sd["action_model.extra_head.weight"] = torch.zeros(3)
-    sd["frozen_vlm.model.norm.weight"] = torch.zeros(7)
+    norm = "qwen_vl_interface.frozen_vlm.model.model.language_model.norm.weight"
+    sd[norm] = torch.zeros(7)
     report = load_into(fresh("twinbrainvla", 2), sd)
     assert not report.complete
-    assert report.missing == ["action_model.action_decoder.weight"]
+    assert report.missing == ["action_model.action_decoder.layer2.weight"]
     assert report.unexpected == ["action_model.extra_head.weight"]
-    assert report.mismatched == ["frozen_vlm.model.norm.weight: checkpoint (7,) vs model (64,)"]
+    assert report.mismatched == [f"{norm}: checkpoint (7,) vs model (64,)"]
     assert "1 missing, 1 unexpected, 1 with another shape" in report.summary()
 
 
@@ -70,7 +78,12 @@ def test_published_presets_have_the_published_dimensions():
     assert m.action_head.cond_proj.weight.shape == (896, 906)
     assert len(m.action_head.blocks) == 24 and m.action_head.pos_embed.shape == (21, 1024)
     cfg = preset("twinbrainvla", "published")
-    assert cfg.dit.width == 768 and cfg.dit.layers == 16 and cfg.dit.heads == 12 and cfg.horizon == 16
+    h = cfg.head
+    assert (h.input_embedding_dim, h.num_layers, h.num_attention_heads, h.output_dim, h.hidden_size) == (768, 16, 12, 2560, 1024)
+    assert cfg.horizon == 16 and cfg.image_size == 224 and cfg.tokens_per_image() == 64
+    assert (cfg.text.hidden_size, cfg.text.num_hidden_layers, cfg.text.vocab_size) == (2048, 36, 151936)
+    assert (cfg.vision.hidden_size, cfg.vision.depth, cfg.vision.fullatt_block_indexes) == (1280, 32, (7, 15, 23, 31))
+
 
 
 def test_bf16_and_wrapped_pt_and_sharded_safetensors_load(tmp_path):
@@ -119,3 +132,23 @@ def test_a_pt_file_without_tensors_is_refused_with_its_name(tmp_path):
     torch.save({"step": 3}, str(tmp_path / "opt.pt"))
     with pytest.raises(ValueError, match=r"opt\.pt does not hold a state dict of tensors"):
         read_state_dict(tmp_path / "opt.pt")
+
+
+def test_alias_copies_load_once_and_a_differing_copy_is_reported():
+    """PhysBrainVLA's state dict holds the trainable brain twice (qwen_vl_interface.model.* aliases)."""
+    from twinvla_tools.families import checkpoint_aliases
+    model = fresh("twinbrainvla", 1)
+    src = model.state_dict()
+    sd = {k: v.to(torch.bfloat16) for k, v in src.items()}
+    for k, v in list(sd.items()):
+        if k.startswith("qwen_vl_interface.trainable_vlm.model."):
+            sd["qwen_vl_interface.model." + k[len("qwen_vl_interface.trainable_vlm.model."):]] = v.clone()
+    report = load_into(fresh("twinbrainvla", 2), sd, aliases=checkpoint_aliases(model))
+    assert report.complete, report.summary()
+    assert report.loaded == len(src)
+    assert len(report.aliased) == sum(k.startswith("qwen_vl_interface.trainable") for k in src)
+    key = "qwen_vl_interface.model.lm_head.weight"
+    sd[key] = sd[key] + 1
+    report = load_into(fresh("twinbrainvla", 2), sd, aliases=checkpoint_aliases(model))
+    assert report.mismatched == [f"{key}: an alias of qwen_vl_interface.trainable_vlm.model.lm_head.weight "
+                                 "that differs from it"]

@@ -11,7 +11,7 @@ import torch
 import yaml
 
 from twinvla_tools.export import export, parser
-from twinvla_tools.families import family
+from twinvla_tools.families import family, image_size, prompt_templates
 from twinvla_tools.tokenizer import build_tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,14 +41,19 @@ def test_regenerates_the_committed_model_byte_for_byte(exported):
 def test_encoder_matches_pytorch_at_other_prompt_lengths(exported):
     name, out, model = exported
     fam = family(name)
+    prompts = prompt_templates(fam, model)
     sess = ort.InferenceSession(str(out / "encoder.onnx"), providers=["CPUExecutionProvider"])
     g = torch.Generator().manual_seed(3)
-    imgs = [torch.randint(0, 256, (1, 56, 56, 3), generator=g, dtype=torch.uint8) for _ in range(3)]
+    size = image_size(model)
+    imgs = [torch.randint(0, 256, (1, size, size, 3), generator=g, dtype=torch.uint8) for _ in range(3)]
     state = torch.randn(1, 20, generator=g)
     for length in (1, 7, 40):
-        ids = [torch.randint(10, 400, (1, length + k), generator=g) for k in range(len(fam.prompts))]
+        ids = [torch.randint(10, 400, (1, length + k), generator=g) for k in range(len(prompts))]
+        if name == "twinbrainvla":  # the readout is found by the action token's id, after the text
+            queries = torch.full((1, model.cfg.action_queries), model.action_token)
+            ids[1] = torch.cat([ids[1], queries, torch.randint(10, 400, (1, 5), generator=g)], dim=1)
         want = model.encode(*imgs, *ids, state)
-        feed = dict(zip(["image_head", "image_left_wrist", "image_right_wrist", *fam.prompts, "state"],
+        feed = dict(zip(["image_head", "image_left_wrist", "image_right_wrist", *prompts, "state"],
                         [x.numpy() for x in [*imgs, *ids, state]]))
         got = sess.run(list(fam.encoder_outputs), feed)
         for w, o in zip(want, got):
@@ -89,6 +94,8 @@ def test_fixture_chunk_is_the_unnormalised_sample(exported):
     y = np.asarray(fx["expected"]["chunk_normalized"]["data"], np.float32).reshape(-1, 20)
     if norm["clip"]:
         y = np.clip(y, -1, 1)
+    if "binarize" in norm:  # TwinBrainVLA's gripper: 0 below 0.5, 1 from there
+        y = np.where(norm["binarize"], (y >= 0.5).astype(np.float32), y)
     q01, q99, mask = (np.asarray(norm[k]) for k in ("q01", "q99", "mask"))
-    want = np.where(mask, (y + 1) / 2 * (q99 - q01 + 1e-6) + q01, y)
+    want = np.where(mask, (y + 1) / 2 * (q99 - q01 + norm.get("eps", 1e-6)) + q01, y)
     assert np.abs(want - np.asarray(fx["expected"]["chunk"]["data"]).reshape(-1, 20)).max() < 1e-6

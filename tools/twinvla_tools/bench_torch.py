@@ -13,7 +13,7 @@ import torch
 import yaml
 from tokenizers import Tokenizer
 
-from .families import family
+from .families import family, model_tokenizer, prompt_templates
 from .normalization import normalize
 from .timing import time_runs
 from .tokenizer import encode
@@ -46,7 +46,8 @@ def main() -> None:
 
     @torch.no_grad()
     def predict():
-        ids = [torch.tensor([encode(tok, t.format(instruction=fx["instruction"]))]) for t in fam.prompts.values()]
+        ids = [torch.tensor([encode(model_tokenizer(model, tok), t.replace("{instruction}", fx["instruction"]))])
+               for t in prompt_templates(fam, model).values()]
         s = torch.from_numpy(normalize(state, manifest["state"]["normalization"]))[None]
         enc = dict(zip(fam.encoder_outputs, model.encode(*imgs, *ids, s)))
         cond = [enc[o] for o in fam.conditioning.values()]

@@ -22,7 +22,8 @@ from tokenizers import Tokenizer
 
 from . import EXPORTER_VERSION
 from .checkpoint import load_into, read_state_dict
-from .families import CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, family
+from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, checkpoint_aliases, family, flow_settings,
+                       image_size, model_tokenizer, prompt_templates)
 from .fixtures import make_fixture
 from .statistics import read_statistics
 from .tokenizer import build_tokenizer
@@ -43,15 +44,22 @@ def default_stats(fam) -> dict:
         return {"method": "quantile", "q01": l_lo + r_lo, "q99": l_hi + r_hi, "mask": mask + mask, "eps": eps}
 
     action = {**both(fam.action_mask, fam.action_eps), "clip": fam.clip_actions, "round": fam.action_round * 2}
-    return {"state": both(fam.state_mask, fam.state_eps), "action": action}
+    return {"state": both(fam.state_mask, fam.state_eps), "action": {**action, **binarized(fam, 2)}}
+
+
+def binarized(fam, arms: int) -> dict:
+    """The family's gripper threshold (starVLA: after the clip, below 0.5 -> 0, else 1), per arm."""
+    return {"binarize": fam.action_binarize * arms} if fam.action_binarize else {}
 
 
 def stats_from_file(path: str, key: str | None, fam, method: str = "quantile") -> dict:
     """dataset_statistics.json in either authors' layout ({action, proprio} or {action, state})."""
-    return read_statistics(path, key, state_dim=2 * len(fam.state_mask), action_dim=2 * len(fam.action_mask),
+    stats = read_statistics(path, key, state_dim=2 * len(fam.state_mask), action_dim=2 * len(fam.action_mask),
                            state_mask=fam.state_mask, action_mask=fam.action_mask, method=method,
                            clip=fam.clip_actions, state_eps=fam.state_eps, action_eps=fam.action_eps,
                            round_dims=fam.action_round)
+    stats["action"].update(binarized(fam, len(stats["action"]["q01"]) // len(fam.action_mask)))
+    return stats
 
 
 class ManifestDumper(yaml.SafeDumper):
@@ -89,17 +97,18 @@ def sha256(path: Path) -> str:
 def export_graphs(model, fam, out: Path, fixture: dict) -> None:
     enc = EncoderGraph(model).eval()
     den = DenoiserGraph(model).eval()
-    size = model.cfg.vision.image_size
+    size = image_size(model)
+    prompts = prompt_templates(fam, model)
     img = torch.zeros((1, size, size, 3), dtype=torch.uint8)
-    ids = [torch.tensor([fixture["expected"]["input_ids"][k]["data"]]) for k in fam.prompts]
+    ids = [torch.tensor([fixture["expected"]["input_ids"][k]["data"]]) for k in prompts]
     state = torch.zeros((1, 2 * model.cfg.arm_dim))
     enc_args = (img, img, img, *ids, state)
-    enc_inputs = [*IMAGE_INPUTS, *fam.prompts, "state"]
+    enc_inputs = [*IMAGE_INPUTS, *prompts, "state"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(enc, enc_args, str(out / "encoder.onnx"), input_names=enc_inputs,
                           output_names=list(fam.encoder_outputs), opset_version=OPSET, dynamo=False,
-                          dynamic_axes={k: {1: f"{k}_length"} for k in fam.prompts})
+                          dynamic_axes={k: {1: f"{k}_length"} for k in prompts})
         cond = model.encode(*enc_args)
         by_name = dict(zip(fam.encoder_outputs, cond))
         cond_in = [by_name[o] for o in fam.conditioning.values()]
@@ -114,17 +123,19 @@ def export_graphs(model, fam, out: Path, fixture: dict) -> None:
 
 def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path, flow, dt: float) -> dict:
     cfg = model.cfg
+    size = image_size(model)
+    prompts = prompt_templates(fam, model)
     layout = {"position": 3, "rotation": "rot6d", "gripper": 1}
     return {
         "format": "twinvla-model/1",
         "name": name,
         "family": fam.name,
-        "cameras": [{"role": role, "input": inp, "height": cfg.vision.image_size, "width": cfg.vision.image_size,
+        "cameras": [{"role": role, "input": inp, "height": size, "width": size,
                      "resize": fam.resize, "letterbox": False, "encoding": "rgb8"}
                     for role, inp in zip(CAMERAS, IMAGE_INPUTS)],
         "image_normalization": {"mean": list(fam.image_mean), "std": list(fam.image_std), "in_graph": True},
         "prompt": {"tokenizer": tok_file, "max_tokens": 512,
-                   "inputs": [{"name": k, "template": v} for k, v in fam.prompts.items()]},
+                   "inputs": [{"name": k, "template": v} for k, v in prompts.items()]},
         "state": {"input": "state", "arms": ["left", "right"], "layout": layout,
                   "normalization": stats["state"]},
         "action": {"arms": ["left", "right"], "layout": layout, "horizon": cfg.horizon, "dt": dt,
@@ -139,7 +150,7 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path,
         },
         "graphs": {
             "encoder": {"file": "encoder.onnx", "sha256": sha256(out / "encoder.onnx"),
-                        "inputs": [*IMAGE_INPUTS, *fam.prompts, "state"], "outputs": list(fam.encoder_outputs)},
+                        "inputs": [*IMAGE_INPUTS, *prompts, "state"], "outputs": list(fam.encoder_outputs)},
             "denoiser": {"file": "denoiser.onnx", "sha256": sha256(out / "denoiser.onnx"),
                          "inputs": {"x_t": "x_t", "t": "t"}, "conditioning": dict(fam.conditioning),
                          "output": "velocity"},
@@ -187,26 +198,38 @@ def export(args) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "fixtures").mkdir(exist_ok=True)
-    if args.tokenizer:
-        tok = Tokenizer.from_file(args.tokenizer)
-    else:
-        tok = build_tokenizer()
-    tok.save(str(out / "tokenizer.json"))
+    arch, checkpoint, stats_file = args.preset, args.checkpoint, args.stats
+    tokenizer_file = args.tokenizer
+    if getattr(args, "run", None):
+        from .twinbrainvla_config import latest_checkpoint, read_run_folder
+        if args.family != "twinbrainvla":
+            raise SystemExit("--run reads a starVLA run folder (TwinBrainVLA); use --family twinbrainvla")
+        arch, _, vlm_dir = read_run_folder(Path(args.run), args.base_vlm)
+        checkpoint = checkpoint or str(latest_checkpoint(Path(args.run)))
+        stats_file = stats_file or str(Path(args.run) / "dataset_statistics.json")
+        tokenizer_file = tokenizer_file or str(vlm_dir / "tokenizer.json")
+        args.preset = "run"
+    tok = Tokenizer.from_file(tokenizer_file) if tokenizer_file else build_tokenizer()
     torch.manual_seed(args.seed)
-    model = fam.build(args.preset, tok).eval()
-    if args.checkpoint:
-        report = load_into(model, read_state_dict(args.checkpoint), args.strip_prefix)
+    model = fam.build(arch, tok).eval()
+    model_tokenizer(model, tok).save(str(out / "tokenizer.json"))
+    args.checkpoint = checkpoint
+    if checkpoint:
+        report = load_into(model, read_state_dict(checkpoint), args.strip_prefix, aliases=checkpoint_aliases(model))
         print(report.summary(), file=sys.stderr)
         if not report.complete and not args.allow_partial:
-            raise SystemExit(f"checkpoint {args.checkpoint} does not match the {args.family}/{args.preset} "
+            raise SystemExit(f"checkpoint {checkpoint} does not match the {args.family}/{args.preset} "
                              "architecture (see above); pass --allow-partial to export anyway")
-    stats = stats_from_file(args.stats, args.stats_key, fam) if args.stats else default_stats(fam)
-    flow = fam.flow if args.guidance_scale is None else replace(fam.flow, guidance_scale=args.guidance_scale)
-    if args.guidance_scale is not None and fam.null_conditioning is None:
+    stats = stats_from_file(stats_file, args.stats_key, fam) if stats_file else default_stats(fam)
+    base_flow = flow_settings(fam, model)
+    # Callers that build the arguments themselves (tests, the variant writer) may leave these out.
+    guidance_scale, dt_arg = getattr(args, "guidance_scale", None), getattr(args, "dt", None)
+    flow = base_flow if guidance_scale is None else replace(base_flow, guidance_scale=guidance_scale)
+    if guidance_scale is not None and fam.null_conditioning is None:
         raise SystemExit(f"--guidance-scale: the {fam.name} family samples without guidance (no null condition)")
-    dt = fam.dt if args.dt is None else args.dt
+    dt = fam.dt if dt_arg is None else dt_arg
     if not dt > 0:
-        raise SystemExit(f"--dt {args.dt}: expected seconds between chunk steps > 0 (1 / the dataset's control rate)")
+        raise SystemExit(f"--dt {dt_arg}: expected seconds between chunk steps > 0 (1 / the dataset's control rate)")
     fixture = make_fixture(model, fam, tok, stats, args.seed, flow)
     export_graphs(model, fam, out, fixture)
     (out / "fixtures" / "fixture.json").write_text(json.dumps(fixture, separators=(",", ":")) + "\n")
@@ -246,6 +269,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="model name in the manifest (default: the folder's name)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random initialisation and the fixture")
     p.add_argument("--checkpoint", help="safetensors / .pt / folder to load into the reference model")
+    p.add_argument("--run", help="a starVLA run folder (TwinBrainVLA): config.yaml, dataset_statistics.json, "
+                                 "checkpoints/; sizes, checkpoint, statistics and tokenizer come from it")
+    p.add_argument("--base-vlm", help="with --run: the Qwen2.5-VL folder (config.json, tokenizer.json) when "
+                                      "config.yaml's framework.qwenvl.base_vlm does not point at it here")
     p.add_argument("--strip-prefix", default="", help="prefix to remove from checkpoint names")
     p.add_argument("--allow-partial", action="store_true", help="export even when names do not all match")
     p.add_argument("--tokenizer", help="tokenizer.json to ship (default: the built-in test tokenizer)")

@@ -11,7 +11,8 @@ from torch import nn
 from .presets import preset
 from .sampler import FlowSettings
 from .tokenizer import encode, token_id
-from .twinbrainvla import TwinBrainTokens, TwinBrainVLA
+from .twinbrainvla import ACTION_TOKEN, STATE_TOKEN, SYSTEM, TwinBrainVLA
+from .twinbrainvla_config import TwinBrainVLAConfig
 from .twinvla import TwinVLA, TwinVLATokens
 
 CAMERAS = ("head", "left_wrist", "right_wrist")
@@ -37,6 +38,7 @@ class Family:
     action_eps: float                  # ... and when un-normalising actions
     action_round: list[bool]           # per arm: dimensions rounded after un-normalising
     build: Callable
+    action_binarize: list[bool] | None = None  # per arm: after the clip, < 0.5 -> 0, else 1
 
 
 def _build_twinvla(preset_name: str, tok) -> TwinVLA:
@@ -47,10 +49,28 @@ def _build_twinvla(preset_name: str, tok) -> TwinVLA:
     return TwinVLA(preset("twinvla", preset_name), tok.get_vocab_size(), tokens)
 
 
-def _build_twinbrainvla(preset_name: str, tok) -> TwinBrainVLA:
-    tokens = TwinBrainTokens(vision_start=token_id(tok, "<|vision_start|>"),
-                             vision_end=token_id(tok, "<|vision_end|>"), action=token_id(tok, "<|action|>"))
-    return TwinBrainVLA(preset("twinbrainvla", preset_name), tok.get_vocab_size(), tokens)
+def _build_twinbrainvla(preset_or_cfg: "str | TwinBrainVLAConfig", tok) -> TwinBrainVLA:
+    """The trainable brain's tokenizer gets `<|propri|>` and `<|action|>` as PhysBrainVLA adds them:
+    special tokens appended to the base vocabulary (skipping any it has as special tokens), the
+    trainable brain's embedding grown by the number added; the frozen brain keeps the base size
+    (the base VLM's vocab_size; for a preset, the tokenizer's size). A tokenizer that already ends
+    with them (an exported model's) was extended this way before: they count as added. The extended
+    tokenizer is `model.tokenizer` (the caller's is left as it was)."""
+    from dataclasses import replace
+    from tokenizers import Tokenizer
+
+    cfg = preset("twinbrainvla", preset_or_cfg) if isinstance(preset_or_cfg, str) else preset_or_cfg
+    brain_tok = Tokenizer.from_str(tok.to_str())
+    present = [i for i in (brain_tok.token_to_id(t) for t in (STATE_TOKEN, ACTION_TOKEN)) if i is not None]
+    size = brain_tok.get_vocab_size()
+    appended = [i for i in present if i >= size - len(present)]
+    base = cfg.text.vocab_size or size - len(appended)
+    added = brain_tok.add_special_tokens([STATE_TOKEN, ACTION_TOKEN]) + len(appended)
+    cfg = replace(cfg, text=replace(cfg.text, vocab_size=base))
+    model = TwinBrainVLA(cfg, base, base + added, encode(brain_tok, SYSTEM), token_id(brain_tok, "<|vision_start|>"),
+                         token_id(brain_tok, "<|vision_end|>"), token_id(brain_tok, ACTION_TOKEN))
+    model.tokenizer = brain_tok
+    return model
 
 
 FAMILIES = {
@@ -71,18 +91,50 @@ FAMILIES = {
         build=_build_twinvla),
     "twinbrainvla": Family(
         name="twinbrainvla",
-        prompts={"input_ids_left": "<|im_start|>user\n{instruction}<|im_end|>\n",
-                 "input_ids_right": "Instruction: {instruction}\nAction Query: "},
-        encoder_outputs=("readout", "state_token"),
-        conditioning={"readout": "readout", "state_token": "state_token"},
+        # The model's own templates (its config sets the query count and a CoT wrapper): see prompt_templates.
+        prompts={"input_ids_left": "", "input_ids_right": ""},
+        encoder_outputs=("readout_kv", "state_token"),
+        conditioning={"readout_kv": "readout_kv", "state_token": "state_token"},
         null_conditioning=None,
         flow=FlowSettings(noise_at=0.0, steps=4),
         resize="bicubic", image_mean=(0.48145466, 0.4578275, 0.40821073),
         image_std=(0.26862954, 0.26130258, 0.27577711),
-        state_mask=[True] * 3 + [False] * 6 + [True], action_mask=[True] * 3 + [False] * 6 + [True],
-        clip_actions=True, dt=0.05, state_eps=1e-6, action_eps=1e-6, action_round=[False] * 10,
-        build=_build_twinbrainvla),
+        # starVLA's default masks (data_config.py): position and rotation normalised, the gripper not;
+        # un-normalised without eps (base_framework.unnormalize_actions).
+        state_mask=[True] * 9 + [False], action_mask=[True] * 9 + [False],
+        clip_actions=True, dt=0.05, state_eps=0.0, action_eps=0.0, action_round=[False] * 10,
+        build=_build_twinbrainvla,
+        # base_framework.unnormalize_actions: the gripper thresholded at 0.5 to 0 / 1 after the clip.
+        action_binarize=[False] * 9 + [True]),
 }
+
+
+def prompt_templates(fam: Family, model) -> dict[str, str]:
+    """Encoder prompt input -> template: the model's own where its configuration decides them."""
+    return getattr(model, "prompt_templates", None) or fam.prompts
+
+
+def flow_settings(fam: Family, model) -> FlowSettings:
+    """The family's sampler with the model's own step count where its configuration sets one."""
+    from dataclasses import replace
+    steps = getattr(model, "flow_steps", None)
+    return replace(fam.flow, steps=steps) if steps else fam.flow
+
+
+def image_size(model) -> int:
+    return getattr(model.cfg, "image_size", None) or model.cfg.vision.image_size
+
+
+def model_tokenizer(model, tok):
+    """The tokenizer the model reads its prompts with (TwinBrainVLA's has its two added tokens)."""
+    return getattr(model, "tokenizer", None) or tok
+
+
+def checkpoint_aliases(model) -> dict[str, str]:
+    """Names a checkpoint holds twice (alias -> source): PhysBrainVLA exposes the trainable brain again as
+    qwen_vl_interface.model, so its state dict carries every trainable-brain tensor under both names."""
+    src = "qwen_vl_interface.trainable_vlm.model."
+    return {"qwen_vl_interface.model." + k[len(src):]: k for k in model.state_dict() if k.startswith(src)}
 
 
 def family(name: str) -> Family:

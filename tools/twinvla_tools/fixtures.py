@@ -62,11 +62,13 @@ def poses_from_chunk(chunk: np.ndarray, arm_dim: int) -> list[dict]:
 @torch.no_grad()
 def make_fixture(model, fam, tok, stats: dict, seed: int, flow=None) -> dict:
     rng = np.random.default_rng(seed + 1000)
-    size = model.cfg.vision.image_size
+    from .families import flow_settings, image_size, model_tokenizer, prompt_templates
+    size = image_size(model)
+    tok = model_tokenizer(model, tok)
     images = {name: synthetic_image(rng, size)[None] for name in ("image_head", "image_left_wrist", "image_right_wrist")}
     state = fixture_state()
     state_n = normalize(state, stats["state"])
-    ids = {name: encode(tok, tpl.format(instruction=INSTRUCTION)) for name, tpl in fam.prompts.items()}
+    ids = {name: encode(tok, tpl.replace("{instruction}", INSTRUCTION)) for name, tpl in prompt_templates(fam, model).items()}
     enc_in = [torch.from_numpy(images[k]) for k in images] + [torch.tensor([v]) for v in ids.values()] + \
              [torch.from_numpy(state_n)[None]]
     enc_out = dict(zip(fam.encoder_outputs, model.encode(*enc_in)))
@@ -81,7 +83,7 @@ def make_fixture(model, fam, tok, stats: dict, seed: int, flow=None) -> dict:
 
     cond_kw = {k: enc_out[o] for k, o in fam.conditioning.items()}
     null_kw = {k: enc_out[o] for k, o in fam.null_conditioning.items()} if fam.null_conditioning else None
-    chunk_n = sample(vel, noise, cond_kw, flow or fam.flow, null_kw)[0].numpy()
+    chunk_n = sample(vel, noise, cond_kw, flow or flow_settings(fam, model), null_kw)[0].numpy()
     chunk = unnormalize(chunk_n, stats["action"], stats["action"]["clip"])
     return {
         "seed": seed,

@@ -15,9 +15,12 @@ def normalize(x: np.ndarray, stats: dict) -> np.ndarray:
 
 
 def unnormalize(y: np.ndarray, stats: dict, clip: bool) -> np.ndarray:
+    """stats["binarize"] (optional, per dimension): after the clip, below 0.5 -> 0, else 1 (starVLA's gripper)."""
     q01, q99, mask = (np.asarray(stats[k]) for k in ("q01", "q99", "mask"))
     if clip:
         y = np.clip(y, -1.0, 1.0)
+    if "binarize" in stats:
+        y = np.where(np.asarray(stats["binarize"], dtype=bool), np.where(y < 0.5, 0.0, 1.0), y)
     x = (y + 1.0) / 2.0 * (q99 - q01 + stats.get("eps", EPS)) + q01
     x = np.where(mask, x, y)
     if "round" in stats:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .twinbrainvla_config import PRESETS
+
 
 @dataclass(frozen=True)
 class VisionConfig:
@@ -44,19 +46,6 @@ class TwinVLAConfig:
     family: str = field(default="twinvla")
 
 
-@dataclass(frozen=True)
-class TwinBrainVLAConfig:
-    vision: VisionConfig
-    lm: LMConfig
-    dit: DiTConfig
-    horizon: int = 16
-    arm_dim: int = 10
-    action_queries: int = 8
-    future_tokens: int = 32
-    joint_layers: str = "all"  # "all" | "odd": AsyMoT on every layer or on odd layers only
-    family: str = field(default="twinbrainvla")
-
-
 TWINVLA_PRESETS = {
     "tiny": TwinVLAConfig(
         vision=VisionConfig(image_size=56, patch=14, width=32, layers=2, heads=2, mlp=64),
@@ -81,29 +70,8 @@ TWINVLA_PRESETS = {
     ),
 }
 
-TWINBRAINVLA_PRESETS = {
-    "tiny": TwinBrainVLAConfig(
-        vision=VisionConfig(image_size=56, patch=14, width=32, layers=2, heads=2, mlp=64),
-        lm=LMConfig(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128),
-        dit=DiTConfig(width=64, layers=2, heads=4),
-    ),
-    "demo": TwinBrainVLAConfig(
-        vision=VisionConfig(image_size=84, patch=14, width=64, layers=2, heads=2, mlp=128),
-        lm=LMConfig(hidden=96, layers=2, heads=4, kv_heads=2, intermediate=192),
-        dit=DiTConfig(width=96, layers=2, heads=4),
-    ),
-    "small": TwinBrainVLAConfig(
-        vision=VisionConfig(image_size=224, patch=14, width=384, layers=6, heads=6, mlp=1536),
-        lm=LMConfig(hidden=384, layers=6, heads=6, kv_heads=2, intermediate=1536),
-        dit=DiTConfig(width=384, layers=6, heads=6),
-    ),
-    # Qwen2.5-VL-3B: LM 2048 wide, 36 layers, 16 heads, 2 KV heads; vision 1280 wide, 32 blocks.
-    "published": TwinBrainVLAConfig(
-        vision=VisionConfig(image_size=448, patch=14, width=1280, layers=32, heads=16, mlp=3420),
-        lm=LMConfig(hidden=2048, layers=36, heads=16, kv_heads=2, intermediate=11008),
-        dit=DiTConfig(width=768, layers=16, heads=12),
-    ),
-}
+# TwinBrainVLA's sizes live beside the run-folder reader that makes the same configuration.
+TWINBRAINVLA_PRESETS = PRESETS
 
 
 def preset(family: str, name: str):

@@ -1,172 +1,172 @@
-"""TwinBrainVLA reference: a frozen generalist VLM (left brain) beside a trainable specialist VLM
-(right brain) joined by AsyMoT, an action-query readout, and a DiT action expert whose even layers
-cross-attend to the readout, conditioned on the timestep by adaLN."""
-from __future__ import annotations
+"""TwinBrainVLA (PhysBrainVLA's inference path): a frozen Qwen2.5-VL (left brain) beside a trainable
+one (right brain) joined by AsyMoT, the right brain's `<|action|>` readout, and starVLA's GR00T-style
+action head.
 
-from dataclasses import dataclass
+Names are the authors' state-dict names: `qwen_vl_interface.{frozen,trainable}_vlm.model.model.
+{visual,language_model}.*` and `.model.lm_head` (kept so that a checkpoint loads whole; the action
+path never reads it), `action_model.*`. The checkpoint's alias copies under `qwen_vl_interface.model.*`
+are the trainable brain again (see families.ALIASES).
+
+Prompts (QWen2_5.build_qwenvl_inputs): each brain gets the Qwen chat template with its default
+system prompt, the cameras inside the user turn, the (CoT-wrapped) text, the assistant generation
+prompt. Left text: the instruction. Right text: "Instruction: {inst}\\nAction Query: " and
+`action_queries` `<|action|>` tokens joined by spaces. The fixed part before the text (system turn,
+user header, image blocks) lives in the graph; the text after the images is the prompt input."""
+from __future__ import annotations
 
 import torch
 from torch import nn
-import torch.nn.functional as F
 
-from .layers import (RMSNorm, batch_rows, rope_cos_sin, apply_rope, split_heads, merge_heads, repeat_kv,
-                     masked_softmax_attention, TimestepEmbedder, DiTAttention, FeedForward)
+from .gr00t_head import ActionHead
+from .layers import (QwenDecoderLayer, RMSNorm, apply_rope, masked_softmax_attention, merge_heads, repeat_kv,
+                     split_heads)
 from .masks import asymot_mask, causal_mask
-from .presets import TwinBrainVLAConfig
-from .twinvla import DecoderStack
-from .vision import QwenVLVision
+from .mrope import mrope_cos_sin, static_positions
+from .qwen25_vision import Qwen25Vision
+from .twinbrainvla_config import TwinBrainVLAConfig
+
+SYSTEM = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+GENERATION = "<|im_end|>\n<|im_start|>assistant\n"
+ACTION_TOKEN = "<|action|>"
+STATE_TOKEN = "<|propri|>"
 
 
-@dataclass(frozen=True)
-class TwinBrainTokens:
-    vision_start: int
-    vision_end: int
-    action: int  # <|action|>, repeated action_queries times at the end of the right stream
+def prompt_templates(cfg: TwinBrainVLAConfig) -> dict[str, str]:
+    """The text after the images, per brain, with {instruction} where the instruction goes."""
+    wrap = (lambda s: cfg.cot_prompt.replace("{instruction}", s)) if cfg.cot_prompt else (lambda s: s)
+    right = ("Instruction: {instruction}\nAction Query: " + " ".join([ACTION_TOKEN] * cfg.action_queries)).strip()
+    return {"input_ids_left": wrap("{instruction}") + GENERATION, "input_ids_right": wrap(right) + GENERATION}
 
 
-class VLM(nn.Module):
-    """Named as Qwen2.5-VL: `visual.*`, `model.embed_tokens`, `model.layers.N.*`, `model.norm`."""
+class LanguageModel(nn.Module):
+    def __init__(self, vocab: int, t):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, t.hidden_size)
+        self.layers = nn.ModuleList(
+            QwenDecoderLayer(t.hidden_size, t.num_attention_heads, t.num_key_value_heads, t.intermediate_size,
+                             t.rms_norm_eps) for _ in range(t.num_hidden_layers))
+        self.norm = RMSNorm(t.hidden_size, t.rms_norm_eps)
 
+
+class QwenVLModel(nn.Module):
     def __init__(self, vocab: int, cfg: TwinBrainVLAConfig):
         super().__init__()
-        self.visual = QwenVLVision(cfg.vision, cfg.lm.hidden)
-        self.model = DecoderStack(vocab, cfg.lm)
+        self.visual = Qwen25Vision(cfg.vision, cfg.image_size)
+        self.language_model = LanguageModel(vocab, cfg.text)
 
 
-class AdaLayerNorm(nn.Module):
-    """LayerNorm without affine, shifted and scaled from the timestep embedding."""
-
-    def __init__(self, width: int):
+class QwenVLForConditionalGeneration(nn.Module):
+    def __init__(self, vocab: int, cfg: TwinBrainVLAConfig):
         super().__init__()
-        self.norm = nn.LayerNorm(width, elementwise_affine=False, eps=1e-6)
-        self.linear = nn.Linear(width, 2 * width)
-
-    def forward(self, x: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
-        shift, scale = self.linear(F.silu(temb)).chunk(2, dim=-1)
-        return self.norm(x) * (1 + scale[:, None]) + shift[:, None]
+        self.model = QwenVLModel(vocab, cfg)
+        self.lm_head = nn.Linear(cfg.text.hidden_size, vocab, bias=False)
 
 
-class ExpertBlock(nn.Module):
-    def __init__(self, width: int, heads: int, context_width: int | None):
+class VLMInterface(nn.Module):
+    def __init__(self, vocab: int, cfg: TwinBrainVLAConfig):
         super().__init__()
-        self.cross = context_width is not None
-        self.norm1 = AdaLayerNorm(width)
-        self.attn1 = DiTAttention(width, heads, kv_width=context_width)
-        self.norm3 = nn.LayerNorm(width, eps=1e-6)
-        self.ff = FeedForward(width)
-
-    def forward(self, x, temb, context):
-        h = self.norm1(x, temb)
-        x = x + self.attn1(h, context if self.cross else None)
-        return x + self.ff(self.norm3(x))
+        self.model = QwenVLForConditionalGeneration(vocab, cfg)
 
 
-class ActionExpert(nn.Module):
-    """Sequence [state token, future tokens, action tokens + positions]; velocity at the actions."""
-
-    def __init__(self, cfg: TwinBrainVLAConfig):
+class MoTInterface(nn.Module):
+    def __init__(self, cfg: TwinBrainVLAConfig, frozen_vocab: int, trainable_vocab: int):
         super().__init__()
-        w, d = cfg.dit.width, 2 * cfg.arm_dim
-        self.cfg = cfg
-        self.state_encoder = nn.Sequential(nn.Linear(d, w), nn.SiLU(), nn.Linear(w, w))
-        self.future_tokens = nn.Embedding(cfg.future_tokens, w)
-        self.action_encoder = nn.Linear(d, w)
-        self.position_embedding = nn.Embedding(cfg.horizon, w)
-        self.timestep_encoder = TimestepEmbedder(w)
-        self.transformer_blocks = nn.ModuleList(
-            ExpertBlock(w, cfg.dit.heads, cfg.lm.hidden if i % 2 == 0 else None) for i in range(cfg.dit.layers))
-        self.norm_out = nn.LayerNorm(w, elementwise_affine=False, eps=1e-6)
-        self.proj_out_1 = nn.Linear(w, 2 * w)
-        self.action_decoder = nn.Linear(w, d)
-
-    def encode_state(self, state: torch.Tensor) -> torch.Tensor:
-        return self.state_encoder(state)[:, None]
-
-    def velocity(self, x_t, t, readout, state_token):
-        b = x_t.shape[0]
-        temb = self.timestep_encoder(t)
-        actions = self.action_encoder(x_t) + self.position_embedding.weight[None]
-        future = self.future_tokens.weight[None].expand(b, -1, -1)
-        x = torch.cat([state_token, future, actions], dim=1)
-        for block in self.transformer_blocks:
-            x = block(x, temb, readout)
-        shift, scale = self.proj_out_1(F.silu(temb)).chunk(2, dim=-1)
-        x = self.norm_out(x) * (1 + scale[:, None]) + shift[:, None]
-        return self.action_decoder(x[:, -self.cfg.horizon:])
+        self.frozen_vlm = VLMInterface(frozen_vocab, cfg)
+        self.trainable_vlm = VLMInterface(trainable_vocab, cfg)
 
 
 class TwinBrainVLA(nn.Module):
-    def __init__(self, cfg: TwinBrainVLAConfig, vocab: int, tokens: TwinBrainTokens):
+    """prefix_ids: the token ids of SYSTEM; vision_start / vision_end / action: token ids."""
+
+    def __init__(self, cfg: TwinBrainVLAConfig, frozen_vocab: int, trainable_vocab: int, prefix_ids: list[int],
+                 vision_start: int, vision_end: int, action: int):
         super().__init__()
-        self.cfg, self.tokens = cfg, tokens
-        self.frozen_vlm = VLM(vocab, cfg)
-        self.trainable_vlm = VLM(vocab, cfg)
-        self.action_model = ActionExpert(cfg)
-        for p in self.frozen_vlm.parameters():
+        self.cfg = cfg
+        self.action_token = action
+        self.qwen_vl_interface = MoTInterface(cfg, frozen_vocab, trainable_vocab)
+        self.action_model = ActionHead(cfg.head, cfg.text.hidden_size)
+        for p in self.qwen_vl_interface.frozen_vlm.parameters():
             p.requires_grad_(False)
+        grid = cfg.image_size // cfg.vision.patch_size // cfg.vision.spatial_merge_size
+        pos, self.text_start = static_positions(len(prefix_ids), 3, grid)
+        self.register_buffer("static_positions", pos, persistent=False)
+        self.register_buffer("prefix_ids", torch.tensor([prefix_ids]), persistent=False)
+        self.register_buffer("vision_ids", torch.tensor([[vision_start, vision_end]]), persistent=False)
+        self.prompt_templates = prompt_templates(cfg)
+        self.flow_steps = cfg.head.num_inference_timesteps
 
-    def is_joint(self, layer: int) -> bool:
-        return self.cfg.joint_layers == "all" or layer % 2 == 1
+    def brains(self):
+        q = self.qwen_vl_interface
+        return q.frozen_vlm.model.model, q.trainable_vlm.model.model
 
-    def _ids(self, ids: list[int]) -> torch.Tensor:
-        return torch.tensor([ids], dtype=torch.long)
-
-    def _image_block(self, vlm: VLM, images_u8: torch.Tensor, b: int = 1) -> torch.Tensor:
-        """images_u8: the cameras one after the other, each a batch of b."""
-        emb, t = vlm.model.embed_tokens, self.tokens
+    def _stream(self, vlm: QwenVLModel, images_u8: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """[prefix | vision_start, image, vision_end per camera | text] embeddings; images_u8 holds the
+        cameras one after the other, each a batch of b."""
+        b = ids.shape[0]
+        emb = vlm.language_model.embed_tokens
         feats = vlm.visual(images_u8)
-        parts = []
-        for i in range(int(images_u8.shape[0]) // b):
-            parts += [batch_rows(emb(self._ids([t.vision_start])), b), feats[i * b:(i + 1) * b],
-                      batch_rows(emb(self._ids([t.vision_end])), b)]
+        fixed = emb(self.vision_ids)
+        vs, ve = fixed[:, :1], fixed[:, 1:]
+        expand = (lambda x: x) if b == 1 else (lambda x: x.expand(b, -1, -1))
+        parts = [expand(emb(self.prefix_ids))]
+        for i in range(images_u8.shape[0] // b):
+            parts += [expand(vs), feats[i * b:(i + 1) * b], expand(ve)]
+        parts.append(emb(ids))
         return torch.cat(parts, dim=1)
 
-    def streams(self, images_u8, left_ids, right_ids):
-        """Input embeddings of both brains: each sees the images through its own vision tower; the
-        left brain then the instruction, the right brain its prompt and the action queries."""
-        t, b = self.tokens, int(left_ids.shape[0])
-        left = torch.cat([self._image_block(self.frozen_vlm, images_u8, b), self.frozen_vlm.model.embed_tokens(left_ids)], 1)
-        emb_r = self.trainable_vlm.model.embed_tokens
-        right = torch.cat([self._image_block(self.trainable_vlm, images_u8, b), emb_r(right_ids),
-                           batch_rows(emb_r(self._ids([t.action] * self.cfg.action_queries)), b)], 1)
-        return left, right
+    def _rope(self, text_len):
+        text = self.text_start + torch.arange(text_len)
+        pos = torch.cat([self.static_positions, text[None].expand(3, -1)], dim=1)
+        t = self.cfg.text
+        return mrope_cos_sin(pos, t.hidden_size // t.num_attention_heads, t.rope_theta, t.mrope_section)
 
-    def run_brains(self, left, right):
-        """Both decoder stacks, layer by layer. Returns final-normed hidden states (left, right)."""
-        lm = self.cfg.lm
-        hd, groups = lm.hidden // lm.heads, lm.heads // lm.kv_heads
+    def run_brains(self, left, right, cos_l, sin_l, cos_r, sin_r):
+        """Both decoder stacks layer by layer up to the selected layer; the right brain's final-normed
+        hidden states there. The left brain attends causally to itself; the right brain's queries see
+        [K_left | K_right] (AsyMoT, every layer)."""
+        t = self.cfg.text
+        groups = t.num_attention_heads // t.num_key_value_heads
+        frozen, trainable = self.brains()
+        n = t.num_hidden_layers
+        last = self.cfg.selected_layer if self.cfg.selected_layer >= 0 else n + self.cfg.selected_layer
+        last = max(0, min(last, n - 1))
         l_len, r_len = left.shape[1], right.shape[1]
-        cos_l, sin_l = rope_cos_sin(torch.arange(l_len), hd, lm.rope_theta)
-        cos_r, sin_r = rope_cos_sin(torch.arange(r_len), hd, lm.rope_theta)
-        left_allowed = causal_mask(l_len)
-        for i in range(lm.layers):
-            fl, tl = self.frozen_vlm.model.layers[i], self.trainable_vlm.model.layers[i]
+        left_allowed, joint_allowed = causal_mask(l_len), asymot_mask(l_len, r_len, True)
+        for i in range(last + 1):
+            fl, tl = frozen.language_model.layers[i], trainable.language_model.layers[i]
             hl, hr = fl.input_layernorm(left), tl.input_layernorm(right)
-            ql = apply_rope(split_heads(fl.self_attn.q_proj(hl), lm.heads), cos_l, sin_l)
-            kl = apply_rope(split_heads(fl.self_attn.k_proj(hl), lm.kv_heads), cos_l, sin_l)
-            vl = split_heads(fl.self_attn.v_proj(hl), lm.kv_heads)
-            qr = apply_rope(split_heads(tl.self_attn.q_proj(hr), lm.heads), cos_r, sin_r)
-            kr = apply_rope(split_heads(tl.self_attn.k_proj(hr), lm.kv_heads), cos_r, sin_r)
-            vr = split_heads(tl.self_attn.v_proj(hr), lm.kv_heads)
-            # Left brain: plain causal self-attention; it never sees the right brain.
-            al = masked_softmax_attention(ql, repeat_kv(kl, groups), repeat_kv(vl, groups), left_allowed)
-            # Right brain: queries over [K_left | K_right], [V_left | V_right].
-            k_cat = repeat_kv(torch.cat([kl, kr], dim=2), groups)
-            v_cat = repeat_kv(torch.cat([vl, vr], dim=2), groups)
-            ar = masked_softmax_attention(qr, k_cat, v_cat, asymot_mask(l_len, r_len, self.is_joint(i)))
-            left = left + fl.self_attn.o_proj(merge_heads(al))
+            ql = apply_rope(split_heads(fl.self_attn.q_proj(hl), t.num_attention_heads), cos_l, sin_l)
+            kl = apply_rope(split_heads(fl.self_attn.k_proj(hl), t.num_key_value_heads), cos_l, sin_l)
+            vl = split_heads(fl.self_attn.v_proj(hl), t.num_key_value_heads)
+            qr = apply_rope(split_heads(tl.self_attn.q_proj(hr), t.num_attention_heads), cos_r, sin_r)
+            kr = apply_rope(split_heads(tl.self_attn.k_proj(hr), t.num_key_value_heads), cos_r, sin_r)
+            vr = split_heads(tl.self_attn.v_proj(hr), t.num_key_value_heads)
+            if i < last:  # the left stream past the selected layer cannot reach the readout
+                al = masked_softmax_attention(ql, repeat_kv(kl, groups), repeat_kv(vl, groups), left_allowed)
+            ar = masked_softmax_attention(qr, repeat_kv(torch.cat([kl, kr], 2), groups),
+                                          repeat_kv(torch.cat([vl, vr], 2), groups), joint_allowed)
             right = right + tl.self_attn.o_proj(merge_heads(ar))
-            left = left + fl.mlp(fl.post_attention_layernorm(left))
             right = right + tl.mlp(tl.post_attention_layernorm(right))
-        return self.frozen_vlm.model.norm(left), self.trainable_vlm.model.norm(right)
+            if i < last:
+                left = left + fl.self_attn.o_proj(merge_heads(al))
+                left = left + fl.mlp(fl.post_attention_layernorm(left))
+        return trainable.language_model.norm(right)
+
+    def readout(self, head, left_wrist, right_wrist, left_ids, right_ids):
+        images = torch.cat([head, left_wrist, right_wrist], dim=0)
+        frozen, trainable = self.brains()
+        left = self._stream(frozen, images, left_ids)
+        right = self._stream(trainable, images, right_ids)
+        cos_l, sin_l = self._rope(left_ids.shape[1])
+        cos_r, sin_r = self._rope(right_ids.shape[1])
+        h = self.run_brains(left, right, cos_l, sin_l, cos_r, sin_r)
+        # The readout is found by token id, as the authors do it (the rows of a batch share a template).
+        where = (right_ids[0] == self.action_token).nonzero()[:, 0] + (right.shape[1] - right_ids.shape[1])
+        return h[:, where]
 
     def encode(self, head, left_wrist, right_wrist, left_ids, right_ids, state):
-        """Returns readout (1, action_queries, hidden) and state_token (1, 1, dit width)."""
-        images = torch.cat([head, left_wrist, right_wrist], dim=0)
-        left, right = self.streams(images, left_ids, right_ids)
-        _, h_right = self.run_brains(left, right)
-        readout = h_right[:, -self.cfg.action_queries:]
-        return readout, self.action_model.encode_state(state)
+        """-> readout_kv (B, 2 x cross blocks, queries, width), state_token (B, 1, width)."""
+        return self.action_model.precompute(self.readout(head, left_wrist, right_wrist, left_ids, right_ids), state)
 
-    def velocity(self, x_t, t, readout, state_token):
-        return self.action_model.velocity(x_t, t, readout, state_token)
+    def velocity(self, x_t, t, readout_kv, state_token):
+        return self.action_model.velocity(x_t, t, readout_kv, state_token)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import load_into, read_state_dict
-from ..families import family
+from ..families import family, image_size, model_tokenizer, prompt_templates
 from ..normalization import normalize
 from ..tokenizer import build_tokenizer, encode
 from .dataset import STATE_LAG_STEPS, load_samples, statistics
@@ -41,9 +41,10 @@ def stats_for(fam, stats: dict) -> dict:
 class Batches:
     """Samples grouped by their prompts' token lengths; a batch comes from one group."""
 
-    def __init__(self, samples, fam, tok, rng: np.random.Generator, early_weight: float = EARLY_WEIGHT):
+    def __init__(self, samples, templates: dict[str, str], tok, rng: np.random.Generator,
+                 early_weight: float = EARLY_WEIGHT):
         self.s, self.rng = samples, rng
-        self.prompt_ids = [[encode(tok, tpl.format(instruction=ins)) for tpl in fam.prompts.values()]
+        self.prompt_ids = [[encode(tok, tpl.replace("{instruction}", ins)) for tpl in templates.values()]
                            for ins in samples.instructions]
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, p in enumerate(samples.prompt):
@@ -107,11 +108,12 @@ def train(args) -> Path:
     if not bags:
         raise SystemExit(f"{args.bags}: no .mcap bags; write them with python -m twinvla_tools.task.bag")
     t0 = time.perf_counter()
-    samples = load_samples(bags, model.cfg.vision.image_size, model.cfg.horizon, fam.dt)
+    samples = load_samples(bags, image_size(model), model.cfg.horizon, fam.dt)
     stats = statistics(samples, fam.state_mask, fam.action_mask)
     print(f"{len(samples.prompt)} samples from {len(bags)} bags in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     norm = stats_for(fam, stats)
-    batches = Batches(samples, fam, tok, np.random.default_rng(args.seed), args.early_weight)
+    batches = Batches(samples, prompt_templates(fam, model), model_tokenizer(model, tok),
+                      np.random.default_rng(args.seed), args.early_weight)
     if args.init:
         report = load_into(model, read_state_dict(args.init))
         if not report.complete:
