@@ -157,7 +157,8 @@ def test_training_then_export_gives_a_model_folder(one_episode_bag, tmp_path):
     t.export_trained(args)
     stats = json.loads((tmp_path / "work" / "twinbrainvla_statistics.json").read_text())["synthetic_bimanual"]
     q01, q99 = np.array(stats["action"]["q01"]), np.array(stats["action"]["q99"])
-    assert (q01[:3] < q99[:3]).all() and stats["action"]["mask"][9] is True
+    # starVLA's default mask: position and rotation normalised (where they vary), the gripper not.
+    assert (q01[:3] < q99[:3]).all() and stats["action"]["mask"][:3] == [True] * 3 and stats["action"]["mask"][9] is False
     import yaml
     manifest = yaml.safe_load((tmp_path / "model" / "model.yaml").read_text())
     assert manifest["provenance"]["source_checkpoint"] == "checkpoint.safetensors"

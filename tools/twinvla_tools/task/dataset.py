@@ -89,6 +89,10 @@ def statistics(s: Samples, state_mask: list[bool], action_mask: list[bool]) -> d
     """dataset_statistics.json as the families write it: 1st and 99th percentiles and the mask."""
     def part(x: np.ndarray, mask: list[bool]) -> dict:
         flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
-        return {"q01": np.quantile(flat, 0.01, axis=0).tolist(), "q99": np.quantile(flat, 0.99, axis=0).tolist(),
-                "mean": flat.mean(0).tolist(), "std": flat.std(0).tolist(), "mask": list(mask) * 2}
+        q01, q99 = np.quantile(flat, 0.01, axis=0), np.quantile(flat, 0.99, axis=0)
+        # A dimension that does not vary in the data (a rotation held fixed through one short episode)
+        # stays unnormalised: dividing by its near-zero range would blow it up by orders of magnitude.
+        varies = (q99 - q01) > 1e-4
+        return {"q01": q01.tolist(), "q99": q99.tolist(), "mean": flat.mean(0).tolist(), "std": flat.std(0).tolist(),
+                "mask": [bool(m and v) for m, v in zip(list(mask) * 2, varies)]}
     return {"proprio": part(s.states[:, 0], state_mask), "action": part(s.actions, action_mask)}
