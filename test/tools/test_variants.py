@@ -94,7 +94,12 @@ def test_int8_quantises_the_matmuls_and_runs_in_the_runtime(variants):
     for g in ("encoder", "denoiser"):
         assert "MatMulInteger" in ops(out / f"{g}.onnx"), g
     assert manifest(out)["provenance"]["variant"]["parity_max_abs_error"] > 0
-    assert predict_error(out) < 0.1
+    # The normalised chunk, not the final actions: TwinBrainVLA's gripper is thresholded at 0.5 to 0 / 1,
+    # so int8 rounding near the threshold can flip it by exactly 1 without any numerical fault.
+    r = subprocess.run(["node", str(ROOT / "bin" / "twinvla.js"), "predict", "--model", str(out), "--fixture",
+                        "--tolerance", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("chunk_normalized"))
+    assert float(line.split()[-1]) < 0.1, r.stdout
 
 
 def test_refuses_to_overwrite_the_model_it_reads(variants):
