@@ -36,13 +36,25 @@ export class FieldReader {
     return node;
   }
 
-  string(path: string, allowed?: readonly string[]): string {
+  string(path: string): string {
     const v = this.get(path);
-    if (typeof v !== 'string' || v.length === 0 || (allowed && !allowed.includes(v))) {
-      this.problem(path, allowed ? `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` : 'a non-empty string', v);
-      return allowed?.[0] ?? '';
+    if (typeof v !== 'string' || v.length === 0) {
+      this.problem(path, 'a non-empty string', v);
+      return '';
     }
     return v;
+  }
+
+  /** One of a fixed list of strings, typed as that list's union (no cast at the call site); a problem
+   * and the list's first value otherwise, so checking goes on. */
+  oneOf<T extends string>(path: string, allowed: readonly [T, ...T[]]): T {
+    const v = this.get(path);
+    const found = allowed.find((a) => a === v);
+    if (found === undefined) {
+      this.problem(path, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
+      return allowed[0];
+    }
+    return found;
   }
 
   number(path: string, opts: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {}): number {

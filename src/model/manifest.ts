@@ -108,14 +108,15 @@ export function armDim(layout: ArmLayout): number {
 const FIX = 'Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.';
 
 function layoutOf(r: FieldReader, path: string): ArmLayout {
-  const position = r.number(`${path}.position`, { integer: true, min: 3, max: 3 });
-  const rotation = r.string(`${path}.rotation`, ROTATIONS) as RotationRepresentation;
+  // Checked for the message; a position is always xyz, and the gripper is 0 or 1 once checked.
+  r.number(`${path}.position`, { integer: true, min: 3, max: 3 });
+  const rotation = r.oneOf(`${path}.rotation`, ROTATIONS);
   const gripper = r.number(`${path}.gripper`, { integer: true, min: 0, max: 1 });
-  return { position: position as 3, rotation, gripper: gripper as 0 | 1 };
+  return { position: 3, rotation, gripper: gripper === 1 ? 1 : 0 };
 }
 
 function quantileOf(r: FieldReader, path: string, length: number): QuantileNormalization {
-  r.string(`${path}.method`, ['quantile']);
+  r.oneOf(`${path}.method`, ['quantile']);
   const before = r.problems.length;
   const q01 = r.numbers(`${path}.q01`, length);
   const q99 = r.numbers(`${path}.q99`, length);
@@ -130,16 +131,7 @@ function quantileOf(r: FieldReader, path: string, length: number): QuantileNorma
   return { method: 'quantile', q01, q99, mask, eps };
 }
 
-/** Parses and checks a manifest document; `file` only names it in messages. */
-export function parseManifest(doc: unknown, dir: string, file: string): Manifest {
-  const r = new FieldReader(doc);
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ModelError('MODEL_MANIFEST', `${file}: expected a YAML mapping at the top, found ${Array.isArray(doc) ? 'a list' : String(doc)}. ${FIX}`);
-  }
-  r.string('format', [MANIFEST_FORMAT]);
-  const name = r.string('name');
-  const family = r.string('family', FAMILIES) as Family;
-
+function camerasOf(r: FieldReader): CameraSpec[] {
   const cameras = r.list('cameras').map((_, i): CameraSpec => {
     const p = `cameras.${i}`;
     return {
@@ -147,7 +139,7 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
       input: r.string(`${p}.input`),
       height: r.number(`${p}.height`, { integer: true, min: 1, max: 8192 }),
       width: r.number(`${p}.width`, { integer: true, min: 1, max: 8192 }),
-      resize: r.string(`${p}.resize`, RESIZE_FILTERS) as ResizeFilter,
+      resize: r.oneOf(`${p}.resize`, RESIZE_FILTERS),
       letterbox: r.boolean(`${p}.letterbox`),
     };
   });
@@ -155,8 +147,11 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
   roles.forEach((role, i) => {
     if (role && roles.indexOf(role) !== i) r.problem(`cameras.${i}.role`, 'a role not already used', role);
   });
+  return cameras;
+}
 
-  const prompt = {
+function promptOf(r: FieldReader): Manifest['prompt'] {
+  return {
     tokenizer: r.string('prompt.tokenizer'),
     maxTokens: r.number('prompt.max_tokens', { integer: true, min: 1 }),
     inputs: r.list('prompt.inputs').map((_, i) => {
@@ -167,34 +162,34 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
       return { name: r.string(`prompt.inputs.${i}.name`), template };
     }),
   };
+}
 
-  const stateArms = r.strings('state.arms');
-  const stateLayout = layoutOf(r, 'state.layout');
-  const stateLen = stateArms.length * armDim(stateLayout);
-  const state = {
-    input: r.string('state.input'),
-    arms: stateArms,
-    layout: stateLayout,
-    normalization: quantileOf(r, 'state.normalization', stateLen),
-  };
+function stateOf(r: FieldReader): Manifest['state'] {
+  const arms = r.strings('state.arms');
+  const layout = layoutOf(r, 'state.layout');
+  return { input: r.string('state.input'), arms, layout, normalization: quantileOf(r, 'state.normalization', arms.length * armDim(layout)) };
+}
 
-  const actionArms = r.strings('action.arms');
-  const actionLayout = layoutOf(r, 'action.layout');
-  const actionLen = actionArms.length * armDim(actionLayout);
-  const action = {
-    arms: actionArms,
-    layout: actionLayout,
+function actionOf(r: FieldReader): Manifest['action'] {
+  const arms = r.strings('action.arms');
+  const layout = layoutOf(r, 'action.layout');
+  const length = arms.length * armDim(layout);
+  return {
+    arms,
+    layout,
     horizon: r.number('action.horizon', { integer: true, min: 1, max: 10000 }),
     dt: r.number('action.dt', { min: 0, exclusiveMin: true, max: 10 }),
     normalization: {
-      ...quantileOf(r, 'action.normalization', actionLen),
+      ...quantileOf(r, 'action.normalization', length),
       clip: r.boolean('action.normalization.clip'),
-      round: r.get('action.normalization.round') === undefined ? new Array<boolean>(actionLen).fill(false) : r.booleans('action.normalization.round', actionLen),
+      round: r.get('action.normalization.round') === undefined ? new Array<boolean>(length).fill(false) : r.booleans('action.normalization.round', length),
       // Manifests written before binarize existed binarised nothing.
-      binarize: r.get('action.normalization.binarize') === undefined ? new Array<boolean>(actionLen).fill(false) : r.booleans('action.normalization.binarize', actionLen),
+      binarize: r.get('action.normalization.binarize') === undefined ? new Array<boolean>(length).fill(false) : r.booleans('action.normalization.binarize', length),
     },
   };
+}
 
+function flowOf(r: FieldReader): Manifest['flow'] {
   const noiseTime = r.number('flow.noise_time', { min: 0, max: 1 });
   if (noiseTime !== 0 && noiseTime !== 1) r.problem('flow.noise_time', '0 or 1', noiseTime);
   const rawGuidance = r.get('flow.guidance');
@@ -207,15 +202,17 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
     guidance = {
       scale: r.number('flow.guidance.scale', { min: 0 }),
       clamp: clamp === null ? null : r.number('flow.guidance.clamp', { min: 0, exclusiveMin: true }),
-      clampTarget: target === undefined ? 'velocity' : r.string('flow.guidance.clamp_target', CLAMP_TARGETS) as Guidance['clampTarget'],
+      clampTarget: target === undefined ? 'velocity' : r.oneOf('flow.guidance.clamp_target', CLAMP_TARGETS),
       appliesAbove: above === undefined || above === null ? null : r.number('flow.guidance.applies_above'),
       nullConditioning: r.stringMap('flow.guidance.null_conditioning'),
     };
   } else if (rawGuidance === undefined) {
     r.problem('flow.guidance', 'a mapping {scale, clamp, clamp_target, applies_above, null_conditioning} or null', rawGuidance);
   }
-  const flow = { noiseTime: (noiseTime === 0 ? 0 : 1) as 0 | 1, steps: r.number('flow.steps', { integer: true, min: 1, max: 1000 }), guidance };
+  return { noiseTime: noiseTime === 0 ? 0 : 1, steps: r.number('flow.steps', { integer: true, min: 1, max: 1000 }), guidance };
+}
 
+function graphsOf(r: FieldReader): Manifest['graphs'] {
   const encoder = {
     file: r.string('graphs.encoder.file'),
     sha256: r.string('graphs.encoder.sha256'),
@@ -239,38 +236,56 @@ export function parseManifest(doc: unknown, dir: string, file: string): Manifest
   for (const [path, sha] of [['graphs.encoder.sha256', encoder.sha256], ['graphs.denoiser.sha256', denoiser.sha256], ['graphs.denoiser_vjp.sha256', denoiserVjp?.sha256 ?? '']] as const) {
     if (sha && !/^[0-9a-f]{64}$/.test(sha)) r.problem(path, '64 lowercase hex digits (a sha256)', sha);
   }
+  return { encoder, denoiser, denoiserVjp };
+}
 
-  // Cross-references: every name the runtime will feed or read must exist on the other side.
+type Parts = Pick<Manifest, 'cameras' | 'prompt' | 'state' | 'action' | 'flow' | 'graphs'>;
+
+/** Every name the runtime will feed or read must exist on the other side. */
+function crossCheck(r: FieldReader, { cameras, prompt, state, action, flow, graphs: { encoder, denoiser } }: Parts): void {
+  const encoderInput = `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`;
+  const encoderOutput = `one of graphs.encoder.outputs (${encoder.outputs.join(', ')})`;
   cameras.forEach((c, i) => {
-    if (c.input && !encoder.inputs.includes(c.input)) r.problem(`cameras.${i}.input`, `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`, c.input);
+    if (c.input && !encoder.inputs.includes(c.input)) r.problem(`cameras.${i}.input`, encoderInput, c.input);
   });
   prompt.inputs.forEach((p, i) => {
-    if (p.name && !encoder.inputs.includes(p.name)) r.problem(`prompt.inputs.${i}.name`, `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`, p.name);
+    if (p.name && !encoder.inputs.includes(p.name)) r.problem(`prompt.inputs.${i}.name`, encoderInput, p.name);
   });
-  if (state.input && !encoder.inputs.includes(state.input)) r.problem('state.input', `one of graphs.encoder.inputs (${encoder.inputs.join(', ')})`, state.input);
+  if (state.input && !encoder.inputs.includes(state.input)) r.problem('state.input', encoderInput, state.input);
   for (const [input, output] of Object.entries(denoiser.conditioning)) {
-    if (!encoder.outputs.includes(output)) r.problem(`graphs.denoiser.conditioning.${input}`, `one of graphs.encoder.outputs (${encoder.outputs.join(', ')})`, output);
+    if (!encoder.outputs.includes(output)) r.problem(`graphs.denoiser.conditioning.${input}`, encoderOutput, output);
   }
-  if (guidance) {
-    for (const [input, output] of Object.entries(guidance.nullConditioning)) {
-      if (!(input in denoiser.conditioning)) r.problem(`flow.guidance.null_conditioning.${input}`, `a key of graphs.denoiser.conditioning (${Object.keys(denoiser.conditioning).join(', ')})`, input);
-      if (!encoder.outputs.includes(output)) r.problem(`flow.guidance.null_conditioning.${input}`, `one of graphs.encoder.outputs (${encoder.outputs.join(', ')})`, output);
-    }
+  for (const [input, output] of Object.entries(flow.guidance?.nullConditioning ?? {})) {
+    if (!(input in denoiser.conditioning)) r.problem(`flow.guidance.null_conditioning.${input}`, `a key of graphs.denoiser.conditioning (${Object.keys(denoiser.conditioning).join(', ')})`, input);
+    if (!encoder.outputs.includes(output)) r.problem(`flow.guidance.null_conditioning.${input}`, encoderOutput, output);
   }
-  if (stateArms.join() !== actionArms.join()) r.problem('action.arms', `the same arms as state.arms (${stateArms.join(', ')})`, actionArms.join(', '));
+  if (state.arms.join() !== action.arms.join()) r.problem('action.arms', `the same arms as state.arms (${state.arms.join(', ')})`, action.arms.join(', '));
+}
 
-  for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', encoder.file], ['graphs.denoiser.file', denoiser.file], ['graphs.denoiser_vjp.file', denoiserVjp?.file ?? '']] as const) {
-    if (rel && !(existsSync(join(dir, rel)) && statSync(join(dir, rel)).isFile())) {
-      r.problem(path, `a file inside ${dir}`, `${rel} (no such file)`);
-    }
+/**
+ * Parses and checks a manifest document. Pure: `file` only names it in messages, and whether a
+ * referenced file exists inside `dir` is asked of `isFile` (loadManifest passes the file system's answer).
+ */
+export function parseManifest(doc: unknown, dir: string, file: string, isFile: (path: string) => boolean): Manifest {
+  const r = new FieldReader(doc);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ModelError('MODEL_MANIFEST', `${file}: expected a YAML mapping at the top, found ${Array.isArray(doc) ? 'a list' : String(doc)}. ${FIX}`);
   }
-
+  r.oneOf('format', [MANIFEST_FORMAT]);
+  const name = r.string('name');
+  const family = r.oneOf('family', FAMILIES);
+  const parts: Parts = { cameras: camerasOf(r), prompt: promptOf(r), state: stateOf(r), action: actionOf(r), flow: flowOf(r), graphs: graphsOf(r) };
+  crossCheck(r, parts);
+  const { prompt, graphs } = parts;
+  for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', graphs.encoder.file], ['graphs.denoiser.file', graphs.denoiser.file], ['graphs.denoiser_vjp.file', graphs.denoiserVjp?.file ?? '']] as const) {
+    if (rel && !isFile(join(dir, rel))) r.problem(path, `a file inside ${dir}`, `${rel} (no such file)`);
+  }
   if (r.problems.length > 0) {
     const lines = r.problems.map((p) => `  - ${p.field}: expected ${p.expected}, found ${p.found}`);
     throw new ModelError('MODEL_MANIFEST', `${file}: ${r.problems.length} problem(s) in the model manifest:\n${lines.join('\n')}\n${FIX}`);
   }
   const provenance = (r.get('provenance') ?? {}) as Record<string, unknown>;
-  return { dir, file, name, family, cameras, prompt, state, action, flow, graphs: { encoder, denoiser, denoiserVjp }, provenance };
+  return { dir, file, name, family, ...parts, provenance };
 }
 
 /** Reads `<dir>/model.yaml`. */
@@ -288,5 +303,5 @@ export function loadManifest(dir: string): Manifest {
   } catch (e) {
     throw new ModelError('MODEL_MANIFEST', `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}. ${FIX}`);
   }
-  return parseManifest(doc, dir, file);
+  return parseManifest(doc, dir, file, (path) => existsSync(path) && statSync(path).isFile());
 }

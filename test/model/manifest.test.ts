@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { loadManifest } from '../../src/model/manifest.js';
+import { parse } from 'yaml';
+
+import { loadManifest, parseManifest } from '../../src/model/manifest.js';
 import { Policy } from '../../src/model/policy.js';
 import { sha256File } from '../../src/model/integrity.js';
 import { MemoryLogger } from '../../src/log.js';
@@ -11,6 +13,18 @@ import { copyModel, editedModel, rejection, thrown, TWINBRAINVLA_TINY, TWINVLA_T
 const quiet = { providers: ['cpu' as const], warmupRuns: 0, logger: new MemoryLogger() };
 
 describe('model manifest', () => {
+  it('parses without the file system: the referenced files are checked through the function passed in', () => {
+    const doc: unknown = parse(readFileSync(join(TWINVLA_TINY, 'model.yaml'), 'utf8'));
+    const asked: string[] = [];
+    const m = parseManifest(doc, '/nowhere/model', '/nowhere/model/model.yaml', (path) => { asked.push(path); return true; });
+    assert.equal(m.name, loadManifest(TWINVLA_TINY).name);
+    assert.equal(m.dir, '/nowhere/model');
+    assert.deepEqual(asked, ['/nowhere/model/tokenizer.json', '/nowhere/model/encoder.onnx', '/nowhere/model/denoiser.onnx', '/nowhere/model/denoiser_vjp.onnx']);
+    const e = thrown(() => parseManifest(doc, '/nowhere/model', '/nowhere/model/model.yaml', (path) => !path.endsWith('encoder.onnx')));
+    assert.equal(e.code, 'MODEL_MANIFEST');
+    assert.match(e.message, /^\/nowhere\/model\/model\.yaml: 1 problem\(s\) in the model manifest:\n {2}- graphs\.encoder\.file: expected a file inside \/nowhere\/model, found "?encoder\.onnx \(no such file\)/);
+  });
+
   it('reads both bundled manifests into the contract', () => {
     const a = loadManifest(TWINVLA_TINY);
     assert.equal(a.family, 'twinvla');
