@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
+import { didYouMean } from '../close-match.js';
 import { ParameterError } from '../errors.js';
 
 /** One `<key>: {ros__parameters: ...}` block, parameters flattened to dotted names. */
@@ -122,7 +123,7 @@ export function nodeParamsFromBlocks(blocks: readonly ParamBlock[], fullyQualifi
     const wildcard = isWildcardKey(block.key);
     for (const [name, value] of Object.entries(block.params)) {
       if (!wildcard || declared.has(name) || name === 'use_sim_time') out[name] = value;
-      else if (!known.has(name)) problems.push(`${block.source}: ${block.key}: ${name}: not a parameter of any twinvla node (see the README's parameter tables)`);
+      else if (!known.has(name)) problems.push(`${block.source}: ${block.key}: ${name}: not a parameter of any twinvla node${didYouMean(name, known)} (see the README's parameter tables)`);
     }
   }
   if (problems.length > 0) throw new ParameterError(`${problems.length} unknown parameter(s):\n  ${problems.join('\n  ')}`);

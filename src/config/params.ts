@@ -5,6 +5,7 @@
  * live graph, and generates the README's parameter tables.
  */
 import { ParameterError } from '../errors.js';
+import { didYouMean } from '../close-match.js';
 
 export type ParamType = 'bool' | 'integer' | 'double' | 'string' | 'string_array' | 'double_array';
 export type ParamValue = boolean | number | string | string[] | number[];
@@ -63,7 +64,7 @@ export function resolveParams(schema: readonly ParamSpec[], given: Record<string
   const problems: string[] = [];
   const known = new Set(schema.map((s) => s.name));
   for (const name of Object.keys(given)) {
-    if (!known.has(name) && name !== 'use_sim_time') problems.push(`${name}: not a parameter of this node (see the README's parameter table)`);
+    if (!known.has(name) && name !== 'use_sim_time') problems.push(`${name}: not a parameter of this node${didYouMean(name, known)} (see the README's parameter table)`);
   }
   for (const spec of schema) {
     const v = Object.prototype.hasOwnProperty.call(given, spec.name) ? given[spec.name] : spec.default;

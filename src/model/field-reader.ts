@@ -1,7 +1,11 @@
 /**
  * Walks a parsed YAML document by dotted path and collects every problem instead of stopping at the
- * first, so one run of the loader lists all that is wrong with a manifest.
+ * first, so one run of the loader lists all that is wrong with a manifest. It remembers every path it
+ * was asked for, so that afterwards a key nobody asked for (a typo, a field from another version) is
+ * refused instead of ignored.
  */
+import { closeMatch } from '../close-match.js';
+
 export interface FieldProblem {
   field: string;
   expected: string;
@@ -19,6 +23,10 @@ export function describe(value: unknown): string {
 
 export class FieldReader {
   readonly problems: FieldProblem[] = [];
+  /** Every path asked for, with its prefixes ('cameras.0.role', 'cameras.0', 'cameras'). */
+  readonly #asked = new Set<string>();
+  /** Paths read as a whole mapping of free names (stringMap): their keys are data, not fields. */
+  readonly #free = new Set<string>();
 
   constructor(private readonly root: unknown) {}
 
@@ -27,8 +35,10 @@ export class FieldReader {
   }
 
   get(path: string): unknown {
+    const keys = path.split('.');
+    keys.forEach((_, i) => this.#asked.add(keys.slice(0, i + 1).join('.')));
     let node: unknown = this.root;
-    for (const key of path.split('.')) {
+    for (const key of keys) {
       if (Array.isArray(node) && /^\d+$/.test(key)) node = node[Number(key)];
       else if (node !== null && typeof node === 'object' && !Array.isArray(node)) node = (node as Record<string, unknown>)[key];
       else return undefined;
@@ -118,11 +128,54 @@ export class FieldReader {
 
   stringMap(path: string): Record<string, string> {
     const v = this.get(path);
+    this.#free.add(path);
     if (v === null || typeof v !== 'object' || Array.isArray(v) ||
         !Object.values(v as object).every((x) => typeof x === 'string')) {
       this.problem(path, 'a mapping of names to names', v);
       return {};
     }
     return { ...(v as Record<string, string>) };
+  }
+
+  /**
+   * A problem for every key of the document that no read asked for. `alsoKnown`: dotted paths, `*`
+   * for any list index, accepted with everything under them though nothing reads them (fields kept
+   * for people and other tools: provenance, documentation of what the graph does inside).
+   */
+  unknownKeys(alsoKnown: readonly string[]): void {
+    const accepted = new Set(alsoKnown);
+    const known = new Map<string, Set<string>>(); // parent pattern -> the key names known there
+    const add = (pattern: string): void => {
+      const at = pattern.lastIndexOf('.');
+      const parent = at < 0 ? '' : pattern.slice(0, at);
+      if (!known.has(parent)) known.set(parent, new Set());
+      known.get(parent)?.add(pattern.slice(at + 1));
+    };
+    for (const path of this.#asked) add(path.replace(/(^|\.)\d+(?=\.|$)/g, '$1*'));
+    alsoKnown.forEach(add);
+    const walk = (node: unknown, path: string, pattern: string): void => {
+      if (this.#free.has(path)) return;
+      if (Array.isArray(node)) {
+        node.forEach((v, i) => walk(v, path ? `${path}.${i}` : String(i), pattern ? `${pattern}.*` : '*'));
+      } else if (node !== null && typeof node === 'object') {
+        for (const [key, v] of Object.entries(node as Record<string, unknown>)) {
+          const child = path ? `${path}.${key}` : key;
+          const childPattern = pattern ? `${pattern}.${key}` : key;
+          if (accepted.has(childPattern)) continue;
+          if (this.#asked.has(child)) {
+            walk(v, child, childPattern);
+            continue;
+          }
+          const names = [...(known.get(pattern) ?? [])];
+          const match = closeMatch(key, names);
+          this.problems.push({
+            field: child,
+            expected: names.length > 0 ? `one of the known keys here (${names.join(', ')})` : 'no keys here',
+            found: `the unknown key ${JSON.stringify(key)}${match ? ` (did you mean ${match}?)` : ''}`,
+          });
+        }
+      }
+    };
+    walk(this.root, '', '');
   }
 }

@@ -105,6 +105,9 @@ export function armDim(layout: ArmLayout): number {
   return layout.position + rotationCodec(layout.rotation).dim + layout.gripper;
 }
 
+/** Keys the exporter writes that the runtime does not read: accepted, with everything under them. */
+const UNREAD_KEYS = ['provenance', 'image_normalization', 'cameras.*.encoding'];
+
 const FIX = 'Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.';
 
 function layoutOf(r: FieldReader, path: string): ArmLayout {
@@ -280,6 +283,7 @@ export function parseManifest(doc: unknown, dir: string, file: string, isFile: (
   for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', graphs.encoder.file], ['graphs.denoiser.file', graphs.denoiser.file], ['graphs.denoiser_vjp.file', graphs.denoiserVjp?.file ?? '']] as const) {
     if (rel && !isFile(join(dir, rel))) r.problem(path, `a file inside ${dir}`, `${rel} (no such file)`);
   }
+  r.unknownKeys(UNREAD_KEYS);
   if (r.problems.length > 0) {
     const lines = r.problems.map((p) => `  - ${p.field}: expected ${p.expected}, found ${p.found}`);
     throw new ModelError('MODEL_MANIFEST', `${file}: ${r.problems.length} problem(s) in the model manifest:\n${lines.join('\n')}\n${FIX}`);

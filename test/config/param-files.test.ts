@@ -50,8 +50,8 @@ describe('parameter files with the key forms rcl accepts', () => {
   it('refuses in a wildcard block a name no node declares, and passes over another node\'s', () => {
     const f = file('wild.yaml', '/**:\n  ros__parameters: {a: 1, other_node_only: 2}\n');
     assert.deepEqual(params([f], '/n'), { a: 1 });
-    const bad = file('typo.yaml', '/**:\n  ros__parameters: {a: 1, replan_perod: 0.4}\n');
-    assert.equal(thrown(() => params([bad], '/n')).message, `1 unknown parameter(s):\n  ${bad}: /**: replan_perod: not a parameter of any twinvla node (see the README's parameter tables)`);
+    const bad = file('typo.yaml', '/**:\n  ros__parameters: {a: 1, replan_perod: 0.4, other_nod_only: 3}\n');
+    assert.equal(thrown(() => params([bad], '/n')).message, `2 unknown parameter(s):\n  ${bad}: /**: replan_perod: not a parameter of any twinvla node (see the README's parameter tables)\n  ${bad}: /**: other_nod_only: not a parameter of any twinvla node (did you mean other_node_only?) (see the README's parameter tables)`);
   });
 
   it('gives a node\'s own block whole (its unknown names are refused by the schema, naming the node)', () => {

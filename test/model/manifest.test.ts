@@ -117,6 +117,32 @@ describe('model manifest', () => {
     assert.match(thrown(() => loadManifest(dir)).message, /graphs\.denoiser\.file: expected a file inside .*, found "denoiser\.onnx \(no such file\)"/);
   });
 
+  it('refuses unknown keys at every level, naming each, the keys known there and a close match', () => {
+    const dir = editedModel(TWINVLA_TINY, (d) => {
+      d['flow']['stpes'] = 3;
+      d['cameras'][2]['letterbx'] = true;
+      d['graphs']['denoiser']['inputs']['cond'] = 'cond';
+      d['horizon'] = 40;
+    });
+    const e = thrown(() => loadManifest(dir));
+    assert.equal(e.code, 'MODEL_MANIFEST');
+    assert.equal(e.message, `${join(dir, 'model.yaml')}: 4 problem(s) in the model manifest:
+  - cameras.2.letterbx: expected one of the known keys here (role, input, height, width, resize, letterbox, encoding), found the unknown key "letterbx" (did you mean letterbox?)
+  - flow.stpes: expected one of the known keys here (noise_time, guidance, steps), found the unknown key "stpes" (did you mean steps?)
+  - graphs.denoiser.inputs.cond: expected one of the known keys here (x_t, t), found the unknown key "cond"
+  - horizon: expected one of the known keys here (format, name, family, cameras, prompt, state, action, flow, graphs, provenance, image_normalization), found the unknown key "horizon"
+Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.`);
+  });
+
+  it('accepts the keys the exporter writes for people and tools, and free names where names are data', () => {
+    const dir = editedModel(TWINVLA_TINY, (d) => {
+      d['provenance']['notes'] = { anything: [1, 2] };
+      d['image_normalization']['comment'] = 'inside the graph';
+      d['cameras'][0]['encoding'] = 'bgr8';
+    });
+    assert.equal(loadManifest(dir).name, 'twinvla-tiny');
+  });
+
   it('refuses a template without {instruction}', () => {
     const dir = editedModel(TWINBRAINVLA_TINY, (d) => { d['prompt']['inputs'][1]['template'] = 'Action Query: '; });
     assert.match(thrown(() => loadManifest(dir)).message, /prompt\.inputs\.1\.template: expected a template containing \{instruction\}/);

@@ -47,7 +47,7 @@ describe('node parameters', () => {
   });
 
   it('refuses a parameter the node does not have (a typo must not pass silently)', () => {
-    assert.match(thrown(() => resolveParams(EXECUTOR_PARAMS, { control_rate: 50 }, 'f.yaml')).message, /control_rate: not a parameter of this node/);
+    assert.match(thrown(() => resolveParams(EXECUTOR_PARAMS, { control_rate: 50 }, 'f.yaml')).message, /control_rate: not a parameter of this node \(did you mean control_rate_hz\?\)/);
   });
 
   for (const file of ['twinvla.yaml', 'aloha.yaml', 'dual_arm_servo.yaml']) {
