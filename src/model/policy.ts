@@ -6,16 +6,16 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-import { InputError, ModelError } from '../errors.js';
+import { InputError, ModelError, TwinvlaError } from '../errors.js';
 import { alignHemisphere, type Quat } from '../geometry.js';
 import { consoleLogger, type Logger } from '../log.js';
-import { checkOnnxSession, type ExpectedShape } from './onnx-check.js';
+import { checkedOutput, checkOnnxSession, fixedAxes, tensor, type ExpectedTensor } from './onnx-check.js';
 import { readVerified } from './integrity.js';
 import { armDim, loadManifest, type Manifest } from './manifest.js';
 import { GaussianNoise } from './noise.js';
 import { normalize, unnormalize } from './normalization.js';
 import { PromptEncoder } from './prompt.js';
-import { createSession, ProviderReport, type ProviderName } from './providers.js';
+import { createSession, plainReason, ProviderReport, type ProviderName } from './providers.js';
 import { rotationCodec } from './rotation-codec.js';
 import { guidanceActive, sampleFlow, type Prefix, type SoftGuidance, type Velocities } from './sampler.js';
 
@@ -124,7 +124,15 @@ export class Policy {
     logger.info(`model ${manifest.name} (${manifest.family}) loaded from ${dir} on ${report.summary}` +
       (report.fallbackCount > 0 ? ` after ${report.fallbackCount} provider fallback(s)` : ''));
     for (let i = 0; i < warmupRuns; i++) {
-      const problem = nonFiniteChunk(await policy.predict(policy.neutralObservation(), { seed: i }));
+      let chunk: PolicyChunk;
+      try {
+        chunk = await policy.predict(policy.neutralObservation(), { seed: i });
+      } catch (e) {
+        await policy.release();
+        if (e instanceof TwinvlaError) throw e;
+        throw new ModelError('MODEL_GRAPH', `model ${dir}: warm-up run ${i + 1} failed inside ONNX Runtime (${plainReason(String((e as Error).message ?? e))}); the graphs load but do not run on the inputs their manifest describes, so the model is refused. Re-export the model folder as a whole.`);
+      }
+      const problem = nonFiniteChunk(chunk);
       if (problem) {
         await policy.release();
         throw new ModelError('MODEL_GRAPH', `model ${dir}: warm-up run ${i + 1} produced a non-finite action chunk (${problem}); the weights or the graphs are broken (NaN or Inf inside), so the model is refused. Re-export it from its checkpoint.`);
@@ -142,20 +150,26 @@ export class Policy {
 
   #checkOnnxSessions(): void {
     const m = this.manifest;
-    const encIn = new Map<string, ExpectedShape>();
-    for (const c of m.cameras) encIn.set(c.input, [1, c.height, c.width, 3]);
-    for (const p of m.prompt.inputs) encIn.set(p.name, [1, null]);
-    encIn.set(m.state.input, [1, this.#stateDim]);
-    checkOnnxSession(this.#encoder, join(m.dir, m.graphs.encoder.file), m.file, encIn, m.graphs.encoder.outputs);
+    const chunk = [null, m.action.horizon, this.#actionDim];
+    const encIn = new Map<string, ExpectedTensor>();
+    for (const c of m.cameras) encIn.set(c.input, tensor('uint8', [1, c.height, c.width, 3]));
+    for (const p of m.prompt.inputs) encIn.set(p.name, tensor('int64', [1, null]));
+    encIn.set(m.state.input, tensor('float32', [1, this.#stateDim]));
+    const encOut = new Map(m.graphs.encoder.outputs.map((name) => [name, tensor('float32', null)]));
+    checkOnnxSession(this.#encoder, join(m.dir, m.graphs.encoder.file), m.file, encIn, encOut);
     const d = m.graphs.denoiser;
-    const denIn = new Map<string, ExpectedShape>([[d.xT, [null, m.action.horizon, this.#actionDim]], [d.t, [null]]]);
-    // Conditioning shapes are the encoder's to define; here only their presence is checked.
-    for (const name of Object.keys(d.conditioning)) denIn.set(name, null);
-    checkOnnxSession(this.#denoiser, join(m.dir, d.file), m.file, denIn, [d.output]);
+    const denIn = new Map<string, ExpectedTensor>([[d.xT, tensor('float32', chunk)], [d.t, tensor('float32', [null])]]);
+    // A conditioning input takes what the encoder returns: its fixed sizes past the batch axis.
+    const encShape = new Map(this.#encoder.outputMetadata.map((o) => [o.name, o.isTensor && o.shape.length > 0 ? fixedAxes(o.shape) : null]));
+    for (const [input, output] of Object.entries(d.conditioning)) {
+      const shape = encShape.get(output);
+      denIn.set(input, tensor('float32', shape ? [null, ...shape.slice(1)] : null));
+    }
+    checkOnnxSession(this.#denoiser, join(m.dir, d.file), m.file, denIn, new Map([[d.output, tensor('float32', chunk)]]));
     const v = m.graphs.denoiserVjp;
     if (this.#vjp && v) {
-      denIn.set(v.cotangent, [null, m.action.horizon, this.#actionDim]);
-      checkOnnxSession(this.#vjp, join(m.dir, v.file), m.file, denIn, [v.output]);
+      denIn.set(v.cotangent, tensor('float32', chunk));
+      checkOnnxSession(this.#vjp, join(m.dir, v.file), m.file, denIn, new Map([[v.output, tensor('float32', chunk)]]));
     }
   }
 
@@ -207,7 +221,7 @@ export class Policy {
       [d.t]: new ort.Tensor('float32', Float32Array.of(t), [1]),
     };
     for (const [input, output] of Object.entries(d.conditioning)) feeds[input] = cond.get(output) as ort.Tensor;
-    return (await this.#denoiser.run(feeds, [d.output]))[d.output]?.data as Float32Array;
+    return checkedOutput(await this.#denoiser.run(feeds, [d.output]), d.output, [1, this.manifest.action.horizon, this.#actionDim], join(this.manifest.dir, d.file));
   }
 
   /** The denoiser feeds for one sample: conditional and null condition stacked into one batch of 2
@@ -247,7 +261,7 @@ export class Policy {
     const velocity = async (x: Float32Array, t: number): Promise<Velocities> => {
       for (let b = 0; b < batch; b++) xBatch.set(x, b * n);
       tBatch.fill(t);
-      const v = (await this.#denoiser.run(feeds, [d.output]))[d.output]?.data as Float32Array;
+      const v = checkedOutput(await this.#denoiser.run(feeds, [d.output]), d.output, [batch, m.action.horizon, this.#actionDim], join(m.dir, d.file));
       return { conditional: batch === 2 ? v.subarray(0, n) : v, unconditional: batch === 2 ? v.subarray(n) : null };
     };
     let prefix: Prefix | undefined;
@@ -277,7 +291,7 @@ export class Policy {
           tBatch.fill(t);
           cotangent.set(cc, 0);
           if (batch === 2) cotangent.set(cu ?? new Float32Array(n), n);
-          const out = (await session.run(vjpFeeds, [vjpGraph.output]))[vjpGraph.output]?.data as Float32Array;
+          const out = checkedOutput(await session.run(vjpFeeds, [vjpGraph.output]), vjpGraph.output, [batch, m.action.horizon, this.#actionDim], join(m.dir, vjpGraph.file));
           if (batch === 1) return out;
           return out.subarray(0, n).map((a, i) => a + (out[n + i] as number));
         },

@@ -49,6 +49,29 @@ function bundledBackends(): Set<string> {
   return new Set(ort.listSupportedBackends().map((b) => b.name));
 }
 
+/**
+ * A graph that no provider could load for a reason of its own (not a provider's): the bytes are not
+ * a protobuf, the graph does not hold together, or it needs a newer ONNX Runtime. Told apart from a
+ * provider failure by ONNX Runtime's load errors, and by the CPU provider failing (it runs any graph
+ * this ONNX Runtime can load).
+ */
+const GRAPH_FAULT = /protobuf parsing failed|No graph was found|invalid model|Unsupported model IR version|opset|No Op registered|CopyLittleEndian|is not a graph input|Type Error|ShapeInferenceError/i;
+const NEWER_RUNTIME = /IR version|opset/i;
+
+/** ONNX Runtime's message without the C++ source location and signature it starts with. */
+export function plainReason(message: string): string {
+  const first = message.split('\n').find((l) => l.trim() !== '') ?? message;
+  return first.replace(/^\S+\.(?:cc|h|cpp):\d+ (?:[^(]*\(.*?\) (?=[A-Z]))?/, '').trim();
+}
+
+function graphFault(graph: string, reason: string): ModelError {
+  const version = ort.env.versions.common;
+  if (NEWER_RUNTIME.test(reason)) {
+    return new ModelError('MODEL_GRAPH', `${graph}: the graph needs a newer ONNX Runtime than this package's ${version} (${reason}). Re-export it with the opset the exporter pins (tools/twinvla_tools/export.py), or update onnxruntime-node.`);
+  }
+  return new ModelError('MODEL_GRAPH', `${graph}: the graph is corrupt: ONNX Runtime ${version} cannot load it (${reason}). Its sha256 matches the manifest, so the file was written broken or replaced together with its checksum; re-export the model folder with tools/twinvla_tools/export.py.`);
+}
+
 const CUDA_FIX = 'GPU users add the CUDA provider with the command in the README ("GPU") and keep "cpu" last as the fallback.';
 
 export async function createSession(
@@ -82,7 +105,8 @@ export async function createSession(
       report.used.set(graph, provider);
       return session;
     } catch (e) {
-      const reason = (e as Error).message.split('\n')[0] ?? String(e);
+      const reason = plainReason((e as Error).message ?? String(e));
+      if (provider === 'cpu' || GRAPH_FAULT.test(reason)) throw graphFault(graph, reason);
       reasons.push(`${provider}: ${reason}`);
       report.fallbacks.push({ provider, graph, reason });
       report.failed.add(provider);
