@@ -83,6 +83,9 @@ export interface EpisodeOptions {
   gripperThreshold?: number;
 }
 
+/** Stands for a frame the decimator drops on push (it is never read). */
+const DROPPED: Promise<string | null> = Promise.resolve(null);
+
 export class Episodes {
   readonly #arms: readonly string[];
   readonly #gap: number;
@@ -129,8 +132,13 @@ export class Episodes {
     const cur = this.#list[this.#list.length - 1];
     if (!cur || (cur.lastFrame !== null && secondsBetween(time, cur.lastFrame) < this.#frameEvery)) return;
     cur.lastFrame = time;
-    const image = make().catch(() => null);
-    cur.frames.push({ time, image });
+    // A frame the decimator drops is never drawn: over an hour of replay, thumbnails (a JPEG
+    // encode each) are made for a few dozen frames, not for one every frameEvery.
+    if (!cur.frames.wants()) {
+      cur.frames.push({ time, image: DROPPED });
+      return;
+    }
+    cur.frames.push({ time, image: make().catch(() => null) });
   }
 
   #at(time: bigint): Episode | undefined {

@@ -61,6 +61,10 @@ export class Decimator<T> {
   #stride = 1;
   #seen = 0;
   constructor(readonly cap = 3000) {}
+  /** Whether the next push is kept (for now): a caller can skip making a point that would be dropped. */
+  wants(): boolean {
+    return this.#seen % this.#stride === 0;
+  }
   push(p: T): void {
     if (this.#seen++ % this.#stride !== 0) return;
     this.points.push(p);

@@ -46,6 +46,21 @@ describe('report parts: episodes and plot axes', () => {
     assert.deepEqual(out[1]!.frames, []);
   });
 
+  it('draws a thumbnail only for the frames it keeps, the same frames as when every frame was drawn', async () => {
+    const e = new Episodes(0n, ['left'], { frames: 4, frameEvery: 0.5 });
+    const drawn: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = i / 10;
+      e.input(ns(t));
+      e.frame(ns(t), async () => { drawn.push(t); return `frame at ${t.toFixed(1)}`; });
+      e.scored('left', sample(t, 1));
+    }
+    // 400 frames at least 0.5 s apart; a decimator of 16 halves itself five times over them.
+    assert.deepEqual(await Promise.all(e.finish()[0]!.frames), ['frame at 0.0', 'frame at 64.0', 'frame at 128.0', 'frame at 192.0']);
+    assert.ok(drawn.length <= 16 + 8 * 5, `drew ${drawn.length} thumbnails for 400 frames; expected at most 56`);
+    assert.deepEqual(drawn.slice(0, 3), [0, 0.5, 1]);
+  });
+
   it('puts axis ticks at 1, 2 or 5 times a power of ten, labelled with the decimals the step needs', () => {
     assert.deepEqual(niceTicks(0, 4.75).ticks, [0, 1, 2, 3, 4, 5]);
     assert.deepEqual(niceTicks(0, 0.00564).ticks, [0, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006]);

@@ -1,6 +1,10 @@
 """PyTorch eager timing of a full prediction (encoder, then the sampler's denoiser steps with guidance
 batched as the runtime batches it), on an exported model folder's fixture inputs, rebuilt from the
-same preset and seed. Prints one JSON line: {"ms": [...], "threads": n}. Used by `npm run bench` (P3)."""
+same preset and seed. Prints one JSON line: {"ms": [...], "threads": n}. Used by `npm run bench` (P3).
+
+With --serve it times one prediction per line read from stdin and prints its milliseconds, so the
+benchmark can alternate PyTorch and ONNX Runtime runs in short rounds: a loaded machine then slows
+both sides alike, where a baseline measured before or after the other side would not be."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +19,7 @@ from tokenizers import Tokenizer
 
 from .families import family, model_tokenizer, prompt_templates
 from .normalization import normalize
-from .timing import time_runs
+from .timing import serve_runs, time_runs
 from .tokenizer import encode
 
 
@@ -25,6 +29,7 @@ def main() -> None:
     p.add_argument("--iterations", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--serve", action="store_true", help="time one prediction per stdin line (after --warmup runs)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     out = Path(a.model)
@@ -64,7 +69,10 @@ def main() -> None:
             x = x + dt * v
         return x
 
-    print(json.dumps({"ms": time_runs(predict, a.iterations, a.warmup), "threads": a.threads}))
+    if a.serve:
+        serve_runs(predict, a.warmup)
+    else:
+        print(json.dumps({"ms": time_runs(predict, a.iterations, a.warmup), "threads": a.threads}))
 
 
 if __name__ == "__main__":
