@@ -2,10 +2,9 @@
  * One arm from chunks to safe targets: the timeline (drop, blend, interpolate) then the safety
  * filter, once per control tick. The executor node owns the enable state and the publishing.
  */
-import type { Transform } from '../geometry.js';
 import type { ArmChunk } from './chunk.js';
 import type { ArmTarget, GripperInterpolation } from './interpolate.js';
-import { SafetyFilter, type Intervention, type SafetyLimits } from './safety.js';
+import { SafetyFilter, type Intervention, type SafetyContext, type SafetyLimits } from './safety.js';
 import type { Interpolation } from './spline.js';
 import { ChunkTimeline, type AddResult, type BlendMode } from './timeline.js';
 
@@ -36,10 +35,10 @@ export class ArmPipeline {
     return this.timeline.add(chunk, now);
   }
 
-  tick(now: bigint, measured: Transform | null): TickResult {
+  tick(now: bigint, context: SafetyContext): TickResult {
     const target = this.timeline.sample(now);
     if (!target) return { kind: 'none', reason: 'no_chunk' };
-    const r = this.safety.filter(target, now, measured);
+    const r = this.safety.filter(target, now, context);
     return r.ok ? { kind: 'target', target: r.target, interventions: r.interventions } : { kind: 'none', reason: r.reason };
   }
 

@@ -1,13 +1,19 @@
 /**
- * The last gate before a target is published, per arm: finite values, inside the workspace box (in
- * the output frame), within the linear and angular speed limits from the previous target, gripper in
- * range. The first target after a start or a reset starts from the measured pose, which must itself be
- * inside the box. Every intervention is counted by kind; a refused target publishes nothing. The
- * quaternion goes out in the hemisphere of the previous target's (or the measured pose's).
+ * The last gate before a target is published, per arm, in this order: finite values; inside the
+ * workspace box (in the output frame); within `max_tracking_distance` of the measured pose (a
+ * blocked or lagging arm is not dragged by a target running away from it); the acceleration and
+ * jerk limits (motion-limiter.ts: the stream shaped, not clipped); the linear and angular speed
+ * limits from the previous target; not closer to the other arm's latest target than
+ * `min_arm_distance` (a move towards it that would cross the bound holds the previous position);
+ * gripper in range. The first target after a start or a reset starts from the measured pose, which
+ * must itself be inside the box. Every intervention is counted by kind; a refused target publishes
+ * nothing. The quaternion goes out in the hemisphere of the last published one, across resets too:
+ * the published stream never flips sign.
  */
-import { alignHemisphere, angleBetween, distance, lerpVec, slerp, type Transform, type Vec3 } from '../geometry.js';
+import { alignHemisphere, angleBetween, distance, lerpVec, slerp, type Quat, type Transform, type Vec3 } from '../geometry.js';
 import { secondsBetween, secondsToNs } from '../time.js';
 import type { ArmTarget } from './interpolate.js';
+import { MotionLimiter } from './motion-limiter.js';
 
 export interface SafetyLimits {
   workspaceMin: Vec3;
@@ -25,6 +31,14 @@ export interface SafetyLimits {
   gripperTolerance: number;
   /** Longest interval (s) the speed limits may be spread over: a late tick cannot earn a long jump. */
   maxStepInterval: number;
+  /** m/s^2; 0: off. The target stream is shaped (motion-limiter.ts), not clipped. */
+  maxLinearAcceleration: number;
+  /** m/s^3; 0: off (with an acceleration limit only). */
+  maxLinearJerk: number;
+  /** Largest distance (m) from the measured position; 0: off. Needs the measured pose every tick. */
+  maxTrackingDistance: number;
+  /** Smallest distance (m) from the other arm's latest target; 0: off. */
+  minArmDistance: number;
 }
 
 export type Intervention =
@@ -34,7 +48,27 @@ export type Intervention =
   | 'angular_speed'
   | 'gripper_range'
   | 'no_measured_pose'
-  | 'measured_outside_workspace';
+  | 'measured_outside_workspace'
+  | 'linear_acceleration'
+  | 'linear_jerk'
+  | 'tracking_distance'
+  | 'arm_distance'
+  | 'no_other_arm_pose';
+
+/** Every intervention kind, for reports that list them all (zeros included). */
+export const INTERVENTIONS: readonly Intervention[] = ['non_finite', 'workspace', 'linear_speed', 'angular_speed', 'gripper_range', 'no_measured_pose', 'measured_outside_workspace', 'linear_acceleration', 'linear_jerk', 'tracking_distance', 'arm_distance', 'no_other_arm_pose'];
+
+/** What the filter knows of the world at a tick besides the requested target. */
+export interface SafetyContext {
+  /** The arm's measured pose in the output frame; null when unknown. */
+  measured: Transform | null;
+  /**
+   * The other arm's latest target position in the output frame; null when it has published none
+   * (nothing to keep away from); 'unavailable' when it has but cannot be put in the output frame
+   * (no transform): with the check on, the target is refused rather than let through unchecked.
+   */
+  otherArm: Vec3 | null | 'unavailable';
+}
 
 export type SafetyResult = { ok: true; target: ArmTarget; interventions: Intervention[] } | { ok: false; reason: Intervention };
 
@@ -45,9 +79,18 @@ export class SafetyFilter {
   /** Gripper outputs clipped into range from within the tolerance: normal, not interventions. */
   gripperClipped = 0;
   #previous: { pose: Transform; time: bigint } | null = null;
+  /** The last published quaternion: kept across resets, so the stream keeps one hemisphere. */
+  #hemisphere: Quat | null = null;
+  readonly #motion: MotionLimiter;
 
   constructor(limits: SafetyLimits) {
     this.#limits = limits;
+    this.#motion = new MotionLimiter(motionLimits(limits));
+  }
+
+  /** Whether the filter needs the measured pose at every tick (not only at the first target). */
+  get needsMeasured(): boolean {
+    return this.#limits.maxTrackingDistance > 0;
   }
 
   get limits(): SafetyLimits {
@@ -57,6 +100,7 @@ export class SafetyFilter {
   /** New limits (a validated live change) apply from the next target on. */
   setLimits(limits: SafetyLimits): void {
     this.#limits = limits;
+    this.#motion.setLimits(motionLimits(limits));
   }
 
   #count(kind: Intervention): void {
@@ -71,14 +115,18 @@ export class SafetyFilter {
   /** Forget the previous target: the next one starts from the measured pose again. */
   reset(): void {
     this.#previous = null;
+    this.#motion.reset(null);
   }
 
-  /** The previous target was published again at `now` (holding): the next step is measured from then. */
+  /** The previous target was published again at `now` (holding): the next step is measured from then, at rest. */
   held(now: bigint): void {
-    if (this.#previous) this.#previous = { pose: this.#previous.pose, time: now };
+    if (this.#previous) {
+      this.#previous = { pose: this.#previous.pose, time: now };
+      this.#motion.reset(this.#previous.pose.t);
+    }
   }
 
-  filter(target: ArmTarget, now: bigint, measured: Transform | null): SafetyResult {
+  filter(target: ArmTarget, now: bigint, { measured, otherArm }: SafetyContext): SafetyResult {
     const L = this.#limits;
     const values = [...target.pose.t, ...target.pose.q, ...(target.gripper === null ? [] : [target.gripper])];
     if (!values.every(Number.isFinite)) {
@@ -96,6 +144,15 @@ export class SafetyFilter {
         return { ok: false, reason: 'measured_outside_workspace' };
       }
       prev = { pose: measured, time: now - secondsToNs(L.maxStepInterval) };
+      this.#motion.reset(measured.t);
+    }
+    if (L.maxTrackingDistance > 0 && (!measured || ![...measured.t, ...measured.q].every(Number.isFinite))) {
+      this.#count('no_measured_pose');
+      return { ok: false, reason: 'no_measured_pose' };
+    }
+    if (L.minArmDistance > 0 && otherArm === 'unavailable') {
+      this.#count('no_other_arm_pose');
+      return { ok: false, reason: 'no_other_arm_pose' };
     }
     const interventions: Intervention[] = [];
     const step = Math.min(Math.max(secondsBetween(now, prev.time), 0), L.maxStepInterval);
@@ -105,14 +162,41 @@ export class SafetyFilter {
     let t: Vec3 = target.pose.t.map((v, i) => Math.min(Math.max(v, L.workspaceMin[i] as number), L.workspaceMax[i] as number)) as Vec3;
     if (t.some((v, i) => v !== target.pose.t[i])) interventions.push('workspace');
 
+    if (L.maxTrackingDistance > 0 && measured) {
+      const gap = distance(measured.t, t);
+      if (gap > L.maxTrackingDistance) {
+        // Onto the sphere around the measured position (the box is convex and holds both ends).
+        t = lerpVec(measured.t, t, L.maxTrackingDistance / gap);
+        interventions.push('tracking_distance');
+      }
+    }
+    const shaped = this.#motion.step(t, step);
+    if (shaped.limited) interventions.push(shaped.limited === 'jerk' ? 'linear_jerk' : 'linear_acceleration');
+    t = shaped.p;
+    if (!this.inWorkspace(t)) {
+      // The shaped stream follows points inside the box without overshoot; rounding aside, it stays in.
+      t = t.map((v, i) => Math.min(Math.max(v, L.workspaceMin[i] as number), L.workspaceMax[i] as number)) as Vec3;
+      if (!interventions.includes('workspace')) interventions.push('workspace');
+    }
+
     const maxLinear = L.maxLinearSpeed * step;
     const d = distance(prev.pose.t, t);
     if (d > maxLinear) {
       t = lerpVec(prev.pose.t, t, d > 0 ? maxLinear / d : 0);
       interventions.push('linear_speed');
     }
+    if (L.minArmDistance > 0 && otherArm && otherArm !== 'unavailable') {
+      const gap = distance(t, otherArm);
+      // A move that would end inside the bound and nearer than before holds the previous position;
+      // moving away (or the other arm coming closer) is let through.
+      if (gap < L.minArmDistance && gap < distance(prev.pose.t, otherArm)) {
+        t = prev.pose.t;
+        interventions.push('arm_distance');
+      }
+    }
+    this.#motion.published(t, step);
     // In the previous target's hemisphere: a controller that differences quaternions sees no sign flip.
-    let q = alignHemisphere(target.pose.q, prev.pose.q);
+    let q = alignHemisphere(target.pose.q, this.#hemisphere ?? prev.pose.q);
     const maxAngle = L.maxAngularSpeed * step;
     const angle = angleBetween(prev.pose.q, q);
     if (angle > maxAngle) {
@@ -129,6 +213,11 @@ export class SafetyFilter {
     for (const k of interventions) this.#count(k);
     const pose = { t, q };
     this.#previous = { pose, time: now };
+    this.#hemisphere = q;
     return { ok: true, target: { pose, gripper }, interventions };
   }
+}
+
+function motionLimits(l: SafetyLimits): { maxAcceleration: number; maxJerk: number } {
+  return { maxAcceleration: l.maxLinearAcceleration, maxJerk: l.maxLinearJerk };
 }

@@ -24,6 +24,8 @@ export interface SetArm {
   gripper_agreement: number | null;
   /** RMS jerk of the executed and the recorded targets over all bags (each bag's RMS weighted by its samples), and their ratio. */
   jerk_rms_m_s3: { executed: number | null; recorded: number | null; ratio: number | null };
+  /** The safety filter's interventions by kind, summed over the bags. */
+  safety_interventions: Record<string, number>;
 }
 
 /** sqrt(sum n rms^2 / sum n) over the bags that have the figure. */
@@ -93,6 +95,11 @@ function pooled(raws: RawArmErrors[], arms: ArmMetrics[]): SetArm {
       const recorded = pooledRms(arms.map((a) => ({ n: a.executed.motion.recorded.samples, rms: a.executed.motion.recorded.jerk_rms_m_s3 })));
       return { executed, recorded, ratio: executed !== null && recorded ? Number((executed / recorded).toFixed(3)) : null };
     })(),
+    // Interventions summed over the bags, by kind.
+    safety_interventions: arms.reduce<Record<string, number>>((sum, a) => {
+      for (const [k, n] of Object.entries(a.safety_interventions ?? {})) sum[k] = (sum[k] ?? 0) + n;
+      return sum;
+    }, {}),
   };
 }
 
@@ -125,6 +132,7 @@ function headlinesOf(m: SetMetrics): ArmHeadline[] {
     arm, groundTruth: 'recorded_targets', position: a.position_error_mm, holdPosition: a.hold_baseline.position_error_mm,
     rotation: a.rotation_error_deg, holdRotation: a.hold_baseline.rotation_error_deg, gripper: a.gripper_agreement,
     jerk: a.jerk_rms_m_s3,
+    safety: Object.entries(a.safety_interventions).filter(([, n]) => n > 0),
   }));
 }
 

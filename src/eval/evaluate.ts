@@ -16,6 +16,7 @@ import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
 import { consoleLogger, MemoryLogger, type Logger, type LogLevel } from '../log.js';
 import type { ActionChunkMsg, Float64, PoseStamped, StringMsg } from '../messages.js';
+import { INTERVENTIONS } from '../act/safety.js';
 import { bringUp, POLICY_NODE } from '../node/bringup.js';
 import { armChunkFrom } from '../node/chunk-message.js';
 import { EXECUTOR_PARAMS, executorConfig, type ExecutorConfig } from '../node/executor-params.js';
@@ -266,7 +267,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
 
   // The same bringup as the live process, on the replay bus.
   const given = new Map<string, Record<string, unknown>>([[POLICY_NODE, policyParams], ...execParams]);
-  const { policy } = await bringUp({ node: (name, { overrides }) => bus.node(name, { parameters: { ...given.get(name), ...overrides }, parameterSource: source, logger }) }, 'bringup');
+  const { policy, executors } = await bringUp({ node: (name, { overrides }) => bus.node(name, { parameters: { ...given.get(name), ...overrides }, parameterSource: source, logger }) }, 'bringup');
   if (!policy) throw new Error('bringup made no policy node');
   const inferenceLatency = new Samples();
   policy.onInference = (latency) => inferenceLatency.push(latency * 1e3);
@@ -320,7 +321,11 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   }
   const arms: Record<string, ArmMetrics> = {};
   const raw: Record<string, RawArmErrors> = {};
-  for (const [arm, acc] of accumulators) { arms[arm] = acc.finish(); raw[arm] = acc.raw(); }
+  for (const [arm, acc] of accumulators) {
+    const counts = executors.find((x) => x.arm === arm)?.pipeline.safety.counts;
+    arms[arm] = { ...acc.finish(), safety_interventions: Object.fromEntries(INTERVENTIONS.map((k) => [k, counts?.get(k) ?? 0])) };
+    raw[arm] = acc.raw();
+  }
   const episodeDetails = episodes.finish();
   const metrics: Metrics = {
     format: 'twinvla-eval/1',

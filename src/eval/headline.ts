@@ -18,6 +18,8 @@ export interface ArmHeadline {
   gripper: number | null;
   /** RMS jerk of the executed and of the recorded targets (m/s^3), both sampled at the recorded stamps, and executed / recorded. */
   jerk: { executed: number | null; recorded: number | null; ratio: number | null };
+  /** The safety filter's interventions by kind, the kinds that happened only (empty: none). */
+  safety: [string, number][];
 }
 
 export function armHeadline(arm: string, a: ArmMetrics): ArmHeadline {
@@ -29,6 +31,7 @@ export function armHeadline(arm: string, a: ArmMetrics): ArmHeadline {
     rotation: e.rotation_error_deg, holdRotation: e.hold_baseline.rotation_error_deg,
     gripper: e.gripper_agreement,
     jerk: { executed: x.jerk_rms_m_s3, recorded: r.jerk_rms_m_s3, ratio: ratio.jerk_rms },
+    safety: Object.entries(a.safety_interventions ?? {}).filter(([, n]) => n > 0),
   };
 }
 
@@ -48,3 +51,6 @@ export const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100
 /** "how many times the baseline": below 1 means the policy beats holding the pose. */
 export const vsHold = (policy: Stat, hold: Stat): number | null =>
   policy.mean !== null && hold.mean ? Number((policy.mean / hold.mean).toFixed(2)) : null;
+
+/** The interventions as a line: "none", or "linear_acceleration 12, arm_distance 3". */
+export const safetyText = (s: [string, number][]): string => (s.length === 0 ? 'none' : s.map(([k, n]) => `${k} ${n}`).join(', '));

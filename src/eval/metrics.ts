@@ -87,6 +87,11 @@ export interface ArmMetrics {
     hold_baseline: { position_error_mm: Stat; rotation_error_deg: Stat };
   };
   horizon: { step: number; position_error_mm: Stat; rotation_error_deg: Stat; hold_baseline_position_error_mm: Stat }[];
+  /**
+   * The executor's safety filter's interventions by kind over the run (each a tick whose target was
+   * changed or refused; src/act/safety.ts), every kind listed; absent in runs written before it.
+   */
+  safety_interventions?: Record<string, number>;
 }
 
 /** The executed and the recorded targets, both sampled at the recorded stamps while targets were executed. */

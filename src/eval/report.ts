@@ -7,7 +7,7 @@
  */
 import type { Metrics } from './evaluate.js';
 import type { EpisodeDetail, ScoredSample } from './episodes.js';
-import { fmt, headlines, pct, vsHold, type ArmHeadline } from './headline.js';
+import { fmt, headlines, pct, safetyText, vsHold, type ArmHeadline } from './headline.js';
 import type { Stat } from './metrics.js';
 import { linePlot, niceTicks, type Series } from './svg-plot.js';
 import { secondsBetween } from '../time.js';
@@ -48,9 +48,10 @@ export function headlineTable(arms: ArmHeadline[]): string {
     const cls = r === null ? '' : r < 1 ? 'good' : 'bad';
     return `<tr><th class="l">${esc(h.arm)}</th>${statCells(h.position)}<td>${fmt(h.holdPosition.mean)}</td><td class="${cls}">${r === null ? '-' : `${r.toFixed(2)}x`}</td>`
       + `<td>${fmt(h.rotation.mean)} <span class="small">(hold ${fmt(h.holdRotation.mean)})</span></td><td class="big">${pct(h.gripper)}</td>`
-      + `<td>${h.jerk.ratio === null ? '-' : `${h.jerk.ratio.toFixed(1)}x`} <span class="small">${fmt(h.jerk.executed)} / ${fmt(h.jerk.recorded)} m/s³</span></td></tr>`;
+      + `<td>${h.jerk.ratio === null ? '-' : `${h.jerk.ratio.toFixed(1)}x`} <span class="small">${fmt(h.jerk.executed)} / ${fmt(h.jerk.recorded)} m/s³</span></td>`
+      + `<td class="small">${esc(safetyText(h.safety))}</td></tr>`;
   });
-  return `<table class="headline"><thead><tr><th class="l" rowspan="2">arm</th><th colspan="3">position error, mm</th><th rowspan="2">holding the<br>pose, mm (mean)</th><th rowspan="2">error vs<br>holding</th><th rowspan="2">rotation error,<br>deg (mean)</th><th rowspan="2">gripper<br>agreement</th><th rowspan="2">jerk vs recorded<br><span class="small">executed / recorded</span></th></tr>`
+  return `<table class="headline"><thead><tr><th class="l" rowspan="2">arm</th><th colspan="3">position error, mm</th><th rowspan="2">holding the<br>pose, mm (mean)</th><th rowspan="2">error vs<br>holding</th><th rowspan="2">rotation error,<br>deg (mean)</th><th rowspan="2">gripper<br>agreement</th><th rowspan="2">jerk vs recorded<br><span class="small">executed / recorded</span></th><th rowspan="2">safety<br>interventions</th></tr>`
     + `<tr><th>mean</th><th>median</th><th>p95</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 

@@ -4,7 +4,7 @@
  * terminal, a CI log and an e-mail.
  */
 import type { EvalResult } from './evaluate.js';
-import { fmt, headlines, pct, vsHold } from './headline.js';
+import { fmt, headlines, pct, safetyText, vsHold } from './headline.js';
 import type { Stat } from './metrics.js';
 import { wrap } from './warnings.js';
 
@@ -53,6 +53,7 @@ export function summaryTable(r: EvalResult, width = WIDTH): string {
     lines.push(motion('peak speed, m/s', x.peak_speed_m_s, rec.peak_speed_m_s, k.peak_speed, 3));
     lines.push(motion('largest step, mm', x.max_step_mm, rec.max_step_mm, k.max_step, 1));
     lines.push(`  ${'quaternion sign flips'.padEnd(LABEL)}${[String(x.quaternion_sign_flips), String(rec.quaternion_sign_flips)].map((c) => c.padStart(COL)).join('')}`);
+    lines.push(...wrap(`  safety interventions: ${safetyText(h.safety)}`, width, '    '));
   }
   lines.push('', ...wrap('Errors over the executed targets; per-step errors in metrics.json and report.html.', width));
   lines.push('outputs:', ...[r.files.metrics, r.files.report, r.files.replay].map((f) => `  ${f}`));

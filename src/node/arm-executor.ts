@@ -10,7 +10,7 @@ import type { Intervention } from '../act/safety.js';
 import { poseStamped, float64 } from '../act/output.js';
 import type { ArmTarget } from '../act/interpolate.js';
 import { ParameterError, TwinvlaError } from '../errors.js';
-import { alignHemisphere, compose, type Quat, type Transform } from '../geometry.js';
+import { compose, type Transform, type Vec3 } from '../geometry.js';
 import type { Graph, Publisher } from '../graph/port.js';
 import type { ActionChunkMsg, DiagnosticArray, Float64, PoseStamped, SetBoolRequest, SetBoolResponse, TFMessage } from '../messages.js';
 import { EndEffectorTracker } from '../observe/end-effector.js';
@@ -41,7 +41,8 @@ export class ArmExecutor {
   #said = '';
   readonly #frame: string;
   #lastChunkStamp: bigint | null = null;
-  #lastQ: Quat | null = null;
+  /** The other arm's latest published target, as received (safety.min_arm_distance). */
+  #otherTarget: { position: Vec3; frame: string } | null = null;
   targetsPublished = 0;
   heldTicks = 0;
   chunksReceived = 0;
@@ -67,6 +68,12 @@ export class ArmExecutor {
     if (c.measuredPose.kind === 'topic') {
       graph.subscribe<PoseStamped>(c.measuredPose.topic, 'geometry_msgs/msg/PoseStamped', 'sensor_data', (m) => this.#guard(() => this.#measured.onPose(m)));
     }
+    // The other arm's targets, for the minimum distance between the arms' targets (live: that
+    // executor's topic; in one process or a replay the same topic on the same graph).
+    graph.subscribe<PoseStamped>(c.otherArmTargetTopic, 'geometry_msgs/msg/PoseStamped', 'reliable', (m) => {
+      const { x, y, z } = m.pose.position;
+      if ([x, y, z].every(Number.isFinite)) this.#otherTarget = { position: [x, y, z], frame: m.header.frame_id.replace(/^\//, '') || this.#frame };
+    });
     graph.createService<SetBoolRequest, SetBoolResponse>('~/enable', 'std_srvs/srv/SetBool', (req) => this.enable(req.data));
     graph.onParametersSet((changes) => this.#setParameters(changes));
     graph.createTimer(1 / c.controlRateHz, () => this.tick());
@@ -168,12 +175,24 @@ export class ArmExecutor {
     }
   }
 
+  /** The other arm's latest target in this executor's frame: null when none; 'unavailable' without a transform. */
+  #otherArmPosition(): Vec3 | null | 'unavailable' {
+    const o = this.#otherTarget;
+    if (!o || !(this.#config.limits.minArmDistance > 0)) return null;
+    if (o.frame === this.#frame) return o.position;
+    try {
+      return compose(this.tf.lookup(this.#frame, o.frame, 'latest').transform, { t: o.position, q: [0, 0, 0, 1] }).t;
+    } catch (e) {
+      if (!(e instanceof TwinvlaError)) throw e;
+      this.#say(this.#status, `${this.arm} executor: the other arm's target is in ${o.frame}, and there is no transform to ${this.#frame} (${e.message}); targets are refused while safety.min_arm_distance cannot be checked`);
+      return 'unavailable';
+    }
+  }
+
   #publish(target: ArmTarget, now: bigint): void {
-    // Whatever path a target took (a new chunk, a hold, a re-enable), the published quaternions
-    // stay in one hemisphere: the last gate before the controller.
-    const q = this.#lastQ ? alignHemisphere(target.pose.q, this.#lastQ) : target.pose.q;
-    this.#lastQ = q;
-    this.#targetPub.publish(poseStamped({ t: target.pose.t, q }, this.#frame, now));
+    // The safety filter keeps the quaternions in the last published one's hemisphere (across holds
+    // and re-enables too): what goes out here never flips sign.
+    this.#targetPub.publish(poseStamped(target.pose, this.#frame, now));
     if (target.gripper !== null) {
       const out = this.#config.gripperOutput;
       const g = out.kind === 'joint' ? modelToGripper(target.gripper, out.mapping) : target.gripper;
@@ -187,7 +206,9 @@ export class ArmExecutor {
       return;
     }
     const now = this.graph.now();
-    const r = this.pipeline.tick(now, this.#last ? null : this.#measuredPose());
+    const safety = this.pipeline.safety;
+    const measured = this.#last && !safety.needsMeasured ? null : this.#measuredPose();
+    const r = this.pipeline.tick(now, { measured, otherArm: this.#otherArmPosition() });
     if (r.kind === 'target') {
       this.#publish(r.target, now);
       this.#last = r.target;

@@ -8,6 +8,12 @@ import { ParamReader } from '../config/reader.js';
 import type { GripperMapping } from '../gripper.js';
 import type { PoseSource } from '../observe/end-effector.js';
 import { gripperMappingFrom, poseSourceFrom } from './arm-params.js';
+import { ARMS, executorNodeName } from '../config/layout.js';
+
+/** The arm an executor keeps its distance from: the layout's other arm (the first one that is not this). */
+export function otherArm(arm: string): string {
+  return ARMS.find((a) => a !== arm) ?? arm;
+}
 
 const GRIPPER_OUTPUTS = ['model', 'joint'] as const;
 const GRIPPER_INTERPOLATIONS = ['hold', 'lerp'] as const;
@@ -42,6 +48,11 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'safety.gripper_min', type: 'double', default: 0.0, description: 'Smallest gripper command (model units).' },
   { name: 'safety.gripper_max', type: 'double', default: 1.0, description: 'Largest gripper command (model units).' },
   { name: 'safety.gripper_tolerance', type: 'double', default: 0.25, min: 0, max: 10, description: 'How far (model units) a gripper output may stray outside [gripper_min, gripper_max] and still be normal: a regression head overshoots its range a little (the demo models reach -0.2 and 1.11 for 0..1), so such values are clipped and counted as gripper_clipped, not as an intervention; beyond it they are clipped and counted as the gripper_range intervention.' },
+  { name: 'safety.max_linear_acceleration', type: 'double', default: 0.0, min: 0, max: 1000, unit: 'm/s^2', description: 'Largest target acceleration; 0: off. The target stream is shaped, not clipped: the published target follows the requested one with at most this acceleration, braking in time so that it catches up without overshoot, and equals it whenever it moves within the limits. Ticks shaped are counted as linear_acceleration.' },
+  { name: 'safety.max_linear_jerk', type: 'double', default: 0.0, min: 0, max: 1e5, unit: 'm/s^3', description: 'Largest change of the target acceleration per second (with max_linear_acceleration); 0: off. Ticks it binds are counted as linear_jerk.' },
+  { name: 'safety.max_tracking_distance', type: 'double', default: 0.0, min: 0, max: 10, unit: 'm', description: 'Largest distance between the target and the measured end-effector position; a target further away is moved towards the arm onto that distance (counted as tracking_distance), so a blocked or lagging arm is not pulled by a target running away. 0: off. On, the measured pose is read every tick, and a target without one is refused.' },
+  { name: 'safety.min_arm_distance', type: 'double', default: 0.0, min: 0, max: 10, unit: 'm', description: 'Smallest distance between this arm\'s target and the other arm\'s latest target (safety.other_arm_target_topic, put in this executor\'s frame by TF); a step that would come closer inside it holds the previous position (counted as arm_distance). 0: off. On, a target is refused while the other arm\'s target cannot be transformed (no_other_arm_pose).' },
+  { name: 'safety.other_arm_target_topic', type: 'string', default: '', readOnly: true, description: 'The other arm\'s published targets (geometry_msgs/msg/PoseStamped), for safety.min_arm_distance; empty: the other executor of the bringup, /twinvla_<other arm>_executor/target_pose.' },
   { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
   { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ON_NO_CHUNK, description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
   { name: 'start_enabled', type: 'bool', default: false, readOnly: true, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
@@ -68,6 +79,8 @@ export interface ExecutorConfig {
   /** Jerk weight of the chunk smoother; 0: off. */
   smoothing: number;
   limits: SafetyLimits;
+  /** The other arm's target topic (safety.min_arm_distance). */
+  otherArmTargetTopic: string;
   onNoChunk: (typeof ON_NO_CHUNK)[number];
   startEnabled: boolean;
   diagnosticsPeriod: number;
@@ -94,7 +107,10 @@ export function executorConfig(values: ParamValues, source: string): ExecutorCon
       workspaceMin: r.triple('safety.workspace_min'), workspaceMax: r.triple('safety.workspace_max'),
       maxLinearSpeed: r.number('safety.max_linear_speed'), maxAngularSpeed: r.number('safety.max_angular_speed'),
       gripperMin: r.number('safety.gripper_min'), gripperMax: r.number('safety.gripper_max'), gripperTolerance: r.number('safety.gripper_tolerance'), maxStepInterval: r.number('safety.max_step_interval'),
+      maxLinearAcceleration: r.number('safety.max_linear_acceleration'), maxLinearJerk: r.number('safety.max_linear_jerk'),
+      maxTrackingDistance: r.number('safety.max_tracking_distance'), minArmDistance: r.number('safety.min_arm_distance'),
     },
+    otherArmTargetTopic: r.string('safety.other_arm_target_topic'),
     onNoChunk: r.choice('on_no_chunk', ON_NO_CHUNK),
     startEnabled: r.bool('start_enabled'),
     diagnosticsPeriod: r.number('diagnostics_period'),
@@ -111,6 +127,7 @@ function withArmDefaults(values: ParamValues, source: string): ParamValues {
     'measured_pose.base_frame': r.string('measured_pose.base_frame') || `${arm}_base_link`,
     'measured_pose.ee_frame': r.string('measured_pose.ee_frame') || `${arm}_ee_link`,
     'measured_pose.topic': r.string('measured_pose.topic') || `/${arm}/ee_pose`,
+    'safety.other_arm_target_topic': r.string('safety.other_arm_target_topic') || `/${executorNodeName(otherArm(arm))}/target_pose`,
   };
 }
 
@@ -121,5 +138,8 @@ export function executorChecks(p: ParamValues): string[] {
   const out = lo.flatMap((v, i) => (v < (hi[i] ?? Infinity) ? [] : [`safety.workspace_min[${i}] = ${v} must be below safety.workspace_max[${i}] = ${hi[i]}`]));
   const gMin = r.number('safety.gripper_min'), gMax = r.number('safety.gripper_max');
   if (gMin > gMax) out.push(`safety.gripper_min = ${gMin} is above safety.gripper_max = ${gMax}`);
+  if (r.number('safety.max_linear_jerk') > 0 && !(r.number('safety.max_linear_acceleration') > 0)) {
+    out.push(`safety.max_linear_jerk = ${r.number('safety.max_linear_jerk')} needs safety.max_linear_acceleration > 0 (it bounds how fast that acceleration changes); set both, or the jerk limit to 0`);
+  }
   return out;
 }

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { angleBetween, distance, quatNormalize, type Quat, type Transform, type Vec3 } from '../../src/geometry.js';
 import { ArmPipeline } from '../../src/act/arm-pipeline.js';
-import { SafetyFilter, type SafetyLimits } from '../../src/act/safety.js';
+import { SafetyFilter, type SafetyContext, type SafetyLimits } from '../../src/act/safety.js';
 import type { BlendMode } from '../../src/act/timeline.js';
 import { GaussianNoise } from '../../src/model/noise.js';
 import { ns } from '../scene.js';
@@ -10,14 +10,17 @@ import { ns } from '../scene.js';
 const LIMITS: SafetyLimits = {
   workspaceMin: [0.1, -0.4, 0.02], workspaceMax: [0.6, 0.4, 0.5],
   maxLinearSpeed: 0.5, maxAngularSpeed: 2.0, gripperMin: 0, gripperMax: 1, gripperTolerance: 0.25, maxStepInterval: 0.05,
+  maxLinearAcceleration: 0, maxLinearJerk: 0, maxTrackingDistance: 0, minArmDistance: 0,
 };
+/** The measured pose, no other arm. */
+const at = (measured: Transform | null): SafetyContext => ({ measured, otherArm: null });
 const DOWN: Quat = [1, 0, 0, 0];
 const pose = (t: Vec3, q: Quat = DOWN): Transform => ({ t, q });
 
 describe('safety filter', () => {
   it('starts from the measured pose and limits the first step', () => {
     const f = new SafetyFilter(LIMITS);
-    const r = f.filter({ pose: pose([0.5, 0, 0.3]), gripper: 0.5 }, ns(1), pose([0.3, 0, 0.3]));
+    const r = f.filter({ pose: pose([0.5, 0, 0.3]), gripper: 0.5 }, ns(1), at(pose([0.3, 0, 0.3])));
     assert.ok(r.ok);
     assert.ok(Math.abs(r.target.pose.t[0] - (0.3 + 0.5 * 0.05)) < 1e-12);
     assert.deepEqual(r.interventions, ['linear_speed']);
@@ -25,8 +28,8 @@ describe('safety filter', () => {
 
   it('refuses to start without a measured pose, or from one outside the workspace', () => {
     const f = new SafetyFilter(LIMITS);
-    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), null), { ok: false, reason: 'no_measured_pose' });
-    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), pose([0.9, 0, 0.3])), { ok: false, reason: 'measured_outside_workspace' });
+    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), at(null)), { ok: false, reason: 'no_measured_pose' });
+    assert.deepEqual(f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(0), at(pose([0.9, 0, 0.3]))), { ok: false, reason: 'measured_outside_workspace' });
     assert.equal(f.counts.get('measured_outside_workspace'), 1);
   });
 
@@ -34,7 +37,7 @@ describe('safety filter', () => {
     const f = new SafetyFilter(LIMITS);
     const start = pose([0.3, 0, 0.3]);
     const run = (gripper: number, time: number): { gripper: number | null; interventions: string[] } => {
-      const r = f.filter({ pose: start, gripper }, ns(time), start);
+      const r = f.filter({ pose: start, gripper }, ns(time), at(start));
       assert.ok(r.ok);
       return { gripper: r.target.gripper, interventions: r.interventions };
     };
@@ -56,7 +59,7 @@ describe('safety filter', () => {
     const f = new SafetyFilter(LIMITS);
     const start = pose([0.59, 0, 0.3]);
     const turned = quatNormalize([0, 1, 0, 0]); // 180 degrees from DOWN about z
-    const r = f.filter({ pose: pose([0.7, 0, 0.3], turned), gripper: 1.3 }, ns(0.05), start);
+    const r = f.filter({ pose: pose([0.7, 0, 0.3], turned), gripper: 1.3 }, ns(0.05), at(start));
     assert.ok(r.ok);
     assert.equal(r.target.pose.t[0], 0.6);
     assert.ok(Math.abs(angleBetween(DOWN, r.target.pose.q) - 2.0 * 0.05) < 1e-9);
@@ -67,8 +70,54 @@ describe('safety filter', () => {
 
   it('refuses a non-finite target, counted', () => {
     const f = new SafetyFilter(LIMITS);
-    assert.deepEqual(f.filter({ pose: pose([NaN, 0, 0.3]), gripper: 0 }, ns(0), pose([0.3, 0, 0.3])), { ok: false, reason: 'non_finite' });
+    assert.deepEqual(f.filter({ pose: pose([NaN, 0, 0.3]), gripper: 0 }, ns(0), at(pose([0.3, 0, 0.3]))), { ok: false, reason: 'non_finite' });
     assert.equal(f.counts.get('non_finite'), 1);
+  });
+
+  it('keeps the target within max_tracking_distance of the measured pose, and refuses without one', () => {
+    const f = new SafetyFilter({ ...LIMITS, maxLinearSpeed: 10, maxTrackingDistance: 0.1 });
+    const measured = pose([0.3, 0, 0.3]);
+    const r = f.filter({ pose: pose([0.45, 0, 0.3]), gripper: null }, ns(1), at(measured));
+    assert.ok(r.ok);
+    assert.ok(distance(r.target.pose.t, [0.4, 0, 0.3]) < 1e-12, `${r.target.pose.t}`);
+    assert.deepEqual(r.interventions, ['tracking_distance']);
+    // On, the measured pose is needed at every tick, not only the first.
+    assert.equal(f.needsMeasured, true);
+    assert.deepEqual(f.filter({ pose: pose([0.4, 0, 0.3]), gripper: null }, ns(1.02), at(null)), { ok: false, reason: 'no_measured_pose' });
+    assert.equal(f.counts.get('tracking_distance'), 1);
+  });
+
+  it('holds the previous position rather than come within min_arm_distance of the other arm\'s target', () => {
+    const f = new SafetyFilter({ ...LIMITS, maxLinearSpeed: 10, minArmDistance: 0.1 });
+    const start = pose([0.3, 0, 0.3]);
+    const other: Vec3 = [0.3, 0.15, 0.3];
+    const tick = (t: Vec3, time: number, otherArm: Vec3 | null | 'unavailable' = other) => f.filter({ pose: pose(t), gripper: null }, ns(time), { measured: start, otherArm });
+    const near = tick([0.3, 0.01, 0.3], 1);
+    assert.ok(near.ok);
+    assert.deepEqual(near.target.pose.t, [0.3, 0.01, 0.3]); // 0.14 m away: fine
+    const into = tick([0.3, 0.06, 0.3], 1.02); // 0.09 m: inside, and nearer than before
+    assert.ok(into.ok);
+    assert.deepEqual(into.target.pose.t, [0.3, 0.01, 0.3]);
+    assert.deepEqual(into.interventions, ['arm_distance']);
+    const away = tick([0.3, 0.0, 0.3], 1.04); // moving away is let through
+    assert.ok(away.ok);
+    assert.deepEqual(away.interventions, []);
+    // No target from the other arm yet: nothing to keep away from. One that cannot be placed: refused.
+    assert.ok(tick([0.3, 0.06, 0.3], 1.06, null).ok);
+    assert.deepEqual(tick([0.3, 0.06, 0.3], 1.08, 'unavailable'), { ok: false, reason: 'no_other_arm_pose' });
+    assert.equal(f.counts.get('arm_distance'), 1);
+  });
+
+  it('keeps the published quaternions in one hemisphere across a reset', () => {
+    const f = new SafetyFilter(LIMITS);
+    const first = f.filter({ pose: pose([0.3, 0, 0.3]), gripper: null }, ns(1), at(pose([0.3, 0, 0.3])));
+    assert.ok(first.ok);
+    f.reset();
+    // The arm measured with the opposite sign (the same rotation): the next target stays on the first's side.
+    const neg: Quat = [-DOWN[0], -DOWN[1], -DOWN[2], -DOWN[3]];
+    const r = f.filter({ pose: pose([0.3, 0, 0.3], neg), gripper: null }, ns(2), at(pose([0.3, 0, 0.3], neg)));
+    assert.ok(r.ok);
+    assert.deepEqual(r.target.pose.q, first.target.pose.q);
   });
 
   it('property: 10,000 random chunks, poses and timings never leave the box, exceed the limits or yield NaN', () => {
@@ -101,7 +150,7 @@ describe('safety filter', () => {
         const ticks = Math.floor(u(1, 20));
         for (let k = 0; k < ticks; k++) {
           now += u(0.001, 0.03) * (g.uniform() < 0.05 ? 10 : 1); // jittered ticks, some late
-          const r = p.tick(ns(now), measured);
+          const r = p.tick(ns(now), at(measured));
           if (r.kind !== 'target') continue;
           targets++;
           assert.ok(!outside, 'commanded while the measured pose is outside the workspace');

@@ -46,7 +46,7 @@ describe('nodes over the replay graph', function () {
         const arrived = s.chunks.filter((c) => c.seq < seq);
         const { chunk } = armChunkFrom(arrived[arrived.length - 1]!.msg, arm)!;
         assert.ok(time <= chunkEnd(chunk), 'a target without a covering chunk');
-        const r = safety.filter(sampleChunk(chunk, time, 'hold', parseInterpolation(s.left.params['interpolation'] as string, 'interpolation')), time, measured);
+        const r = safety.filter(sampleChunk(chunk, time, 'hold', parseInterpolation(s.left.params['interpolation'] as string, 'interpolation')), time, { measured, otherArm: null });
         assert.ok(r.ok);
         assert.ok(distance(r.target.pose.t, pos(msg)) < 1e-9, `${arm} at ${time}`);
         assert.ok(angleBetween(r.target.pose.q, quat(msg)) < 1e-6);
