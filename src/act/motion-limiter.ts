@@ -96,15 +96,12 @@ export class MotionLimiter {
       this.#s = { p: x, v: s && h > 0 ? scale(sub(x, s.p), 1 / h) : [0, 0, 0], u: [0, 0, 0], x, w: s && h > 0 ? scale(sub(x, s.x), 1 / h) : [0, 0, 0] };
       return { p: x, limited: null };
     }
-    // The requested stream's velocity and acceleration, from its last two ticks, fed forward when
-    // the limit allows them. A request that jumps (a new chunk, a clamp) would show as a burst of
-    // velocity; instead its velocity is kept and the jump left to the feedback below as the
-    // position step it is.
-    const w0 = scale(sub(x, s.x), 1 / h);
-    const alpha0 = scale(sub(w0, s.w), 1 / h);
-    const feasible = alpha0.every((v) => Math.abs(v) <= A);
-    const w = feasible ? w0 : s.w;
-    const alpha: Vec3 = feasible ? alpha0 : [0, 0, 0];
+    // The requested stream's velocity and acceleration, from its last two ticks, fed forward as far
+    // as the limit allows (per axis, the velocity followed at most A h per tick). A request that
+    // jumps (a new chunk, a clamp) would otherwise show as a burst of velocity to match; this way
+    // the jump is left to the feedback below as the position step it is.
+    const w = [0, 1, 2].map((i) => (s.w[i] as number) + Math.min(Math.max(((x[i] as number) - (s.x[i] as number)) / h - (s.w[i] as number), -A * h), A * h)) as Vec3;
+    const alpha = scale(sub(w, s.w), 1 / h);
     // Error coordinates (e, eps) at the previous tick; with x1 = e - h eps the semi-implicit update
     // below (v' = v + h u, p' = p + h v') is fhan's explicit one. On the requested stream (e = eps = 0)
     // fhan is 0 and u = alpha: the stream passes through exactly.

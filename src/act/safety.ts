@@ -155,7 +155,10 @@ export class SafetyFilter {
       return { ok: false, reason: 'no_other_arm_pose' };
     }
     const interventions: Intervention[] = [];
-    const step = Math.min(Math.max(secondsBetween(now, prev.time), 0), L.maxStepInterval);
+    const elapsed = secondsBetween(now, prev.time);
+    const step = Math.min(Math.max(elapsed, 0), L.maxStepInterval);
+    // After a pause in the targets (no chunk, refused) the stream starts again from rest.
+    if (elapsed > L.maxStepInterval) this.#motion.reset(prev.pose.t);
 
     // Into the box first; the step limit then moves along a segment between two points of the
     // (convex) box, so the result stays inside it.
