@@ -58,8 +58,8 @@ export function parse<O extends Options>(command: Command, args: string[], optio
   try {
     const r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' }, 'log-level': { type: 'string' } }, allowPositionals: positionals > 0, strict: true });
     if (r.positionals.length > positionals) throw new UsageError(command, `unexpected argument ${JSON.stringify(r.positionals[positionals])}`);
-    const level = (r.values as Record<string, unknown>)['log-level'] as string | undefined;
-    if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
+    const level = stringOption(r.values, 'log-level');
+    if (level !== undefined && logLevelOf(level) === undefined) {
       throw new UsageError(command, `--log-level ${JSON.stringify(level)}: expected one of ${LOG_LEVELS.join(', ')}`);
     }
     return r;
@@ -68,6 +68,23 @@ export function parse<O extends Options>(command: Command, args: string[], optio
     // node's messages, for example "Unknown option '--bagg'"; the hint about '--' is not ours.
     throw new UsageError(command, (e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
+}
+
+/** A string option's value as parseArgs left it, read without a cast (a flag or a list is no string). */
+export function stringOption(values: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeatable string option's values (`multiple: true`), read without a cast. */
+export function stringsOption(values: Readonly<Record<string, unknown>>, name: string): string[] | undefined {
+  const v = values[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+}
+
+/** The log level a --log-level value names; undefined for any other text (parse has refused it by then). */
+export function logLevelOf(v: string | undefined): CliLogLevel | undefined {
+  return LOG_LEVELS.find((l) => l === v);
 }
 
 /** A number argument; `check` says what is allowed, else a UsageError names the option and the value. */

@@ -1,5 +1,5 @@
 /** The `twinvla` command. */
-import { HELP, numberArg, parse, USAGES, UsageError, type CliLogLevel, type Command } from './cli-usage.js';
+import { HELP, logLevelOf, numberArg, parse, stringOption, stringsOption, USAGES, UsageError, type CliLogLevel, type Command } from './cli-usage.js';
 import { TwinvlaError } from './errors.js';
 import type { EvalOptions } from './eval/evaluate.js';
 import { describeContract } from './inspect.js';
@@ -35,7 +35,7 @@ function help(command: Command): number {
   return 0;
 }
 
-const levelOf = (v: unknown): CliLogLevel => (typeof v === 'string' ? (v as CliLogLevel) : 'warn');
+const levelOf = (v: unknown): CliLogLevel => logLevelOf(typeof v === 'string' ? v : undefined) ?? 'warn';
 
 async function inspect(args: string[]): Promise<number> {
   const { positionals, values } = parse('inspect', args, {}, 1);
@@ -57,9 +57,9 @@ async function predict(args: string[]): Promise<number> {
   const model = values['model'];
   if (typeof model !== 'string') throw new UsageError('predict', '--model <dir> is required, for example --model models/twinvla-tiny');
   if (!values['fixture']) throw new UsageError('predict', 'only --fixture is supported here (the model folder\'s recorded inputs); live inputs come from the ROS node or `twinvla eval`');
-  const tolerance = numberArg('predict', 'tolerance', values['tolerance'] as string | undefined, (n) => n >= 0, 'a number >= 0') ?? 1e-4;
+  const tolerance = numberArg('predict', 'tolerance', stringOption(values, 'tolerance'), (n) => n >= 0, 'a number >= 0') ?? 1e-4;
   const logger = consoleLogger(levelOf(values['log-level']));
-  const policy = await Policy.create(model, { providers: providersFrom(values['providers'] as string | undefined), logger, warmupRuns: 0 });
+  const policy = await Policy.create(model, { providers: providersFrom(stringOption(values, 'providers')), logger, warmupRuns: 0 });
   const report = await runFixture(policy);
   process.stdout.write(`model ${policy.manifest.name} on ${policy.providers.summary}\n`);
   process.stdout.write(`token ids ${report.tokensMatch ? 'match' : 'DIFFER from'} the Python tokenizer\n`);
@@ -80,8 +80,8 @@ async function evalCommand(args: string[]): Promise<number> {
     latency: { type: 'string' }, seed: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, jobs: { type: 'string' },
   });
   if (values.help) return help('eval');
-  const str = (k: string): string | undefined => (values as Record<string, unknown>)[k] as string | undefined;
-  const bagArgs = (values as Record<string, unknown>)['bag'] as string[] | undefined;
+  const str = (k: string): string | undefined => stringOption(values, k);
+  const bagArgs = stringsOption(values, 'bag');
   const model = str('model');
   if (!bagArgs?.length || !model) throw new UsageError('eval', '--bag <path> and --model <dir> are required, for example `twinvla eval --bag demo.mcap --model models/twinvla-tiny`');
   const start = numberArg('eval', 'start', str('start'), (n) => n >= 0, 'seconds >= 0 from the bag\'s first message');
@@ -115,7 +115,7 @@ async function compareCommand(args: string[]): Promise<number> {
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const runs = positionals.map((dir, i) => loadRun(dir, i));
-  const out = ((values as Record<string, unknown>)['out'] as string | undefined) ?? 'compare-out';
+  const out = stringOption(values, 'out') ?? 'compare-out';
   mkdirSync(out, { recursive: true });
   const file = join(out, 'compare.html');
   writeFileSync(file, renderComparison(runs));

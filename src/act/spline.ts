@@ -17,7 +17,8 @@ export type Interpolation = (typeof INTERPOLATIONS)[number];
 export const INTERPOLATIONS = ['linear', 'cubic', 'minimum_jerk'] as const;
 
 export function parseInterpolation(kind: string, where: string): Interpolation {
-  if ((INTERPOLATIONS as readonly string[]).includes(kind)) return kind as Interpolation;
+  const known = INTERPOLATIONS.find((i) => i === kind);
+  if (known !== undefined) return known;
   throw new InputError(`${where}: unknown interpolation ${JSON.stringify(kind)}; expected ${INTERPOLATIONS.join(', ')}.`);
 }
 

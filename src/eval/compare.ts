@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 import { InputError } from '../errors.js';
-import type { Metrics } from './evaluate.js';
+import type { Metrics } from './eval-metrics.js';
 import { armHeadline, fmt } from './headline.js';
 import { esc, page } from './report.js';
 import { flatParameters } from './run-parameters.js';

@@ -4,23 +4,8 @@
  * keeps its own errors per arm (for the per-episode table of metrics.json and report.html), thinned
  * plot series and a few camera frames, so that a report of 50 episodes shows 50 readable plots.
  */
-import type { Transform } from '../geometry.js';
 import { secondsBetween } from '../time.js';
-import { Decimator, Samples, stat, type Stat } from './metrics.js';
-
-/** One executed target scored against the ground truth (what ArmAccumulator hands on). */
-export interface ScoredSample {
-  /** Nanoseconds on the replay's clock. */
-  time: bigint;
-  pose: Transform;
-  truth: Transform;
-  positionMm: number;
-  rotationDeg: number;
-  holdMm: number | null;
-  holdDeg: number | null;
-  gripper: number | null;
-  truthGripper: number | null;
-}
+import { Decimator, Samples, stat, type ScoredSample, type Stat } from './metrics.js';
 
 export interface EpisodeArmMetrics {
   position_error_mm: Stat;

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 import { TwinvlaError } from '../errors.js';
 import { outName } from './bag-list.js';
-import type { EvalOptions, EvalResult, Metrics } from './evaluate.js';
+import type { Metrics } from './eval-metrics.js';
+import type { EvalOptions, EvalResult } from './evaluate.js';
 import { fmt, pct, type ArmHeadline } from './headline.js';
 import { stat, type ArmMetrics, type RawArmErrors, type Stat } from './metrics.js';
 import { esc, headlineTable, page } from './report.js';

@@ -5,7 +5,7 @@
  * through this one module so that they cannot disagree.
  */
 import type { ArmMetrics, Stat } from './metrics.js';
-import type { Metrics } from './evaluate.js';
+import type { Metrics } from './eval-metrics.js';
 
 export interface ArmHeadline {
   arm: string;

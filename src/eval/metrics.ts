@@ -7,12 +7,25 @@
  * value enters, and numbers are rounded to fixed precision.
  */
 import { angleBetween, distance, lerpVec, type Transform } from '../geometry.js';
-import type { ScoredSample } from './episodes.js';
 import { MAX_TRUTH_GAP, type GroundTruth } from './ground-truth.js';
 import { FlipCounter, MotionAccumulator, ratio, type MotionStats } from './motion.js';
 import { secondsBetween, secondsToNs } from '../time.js';
 
 export interface Stat { count: number; mean: number | null; median: number | null; p95: number | null }
+
+/** One executed target scored against the ground truth (what ArmAccumulator hands on). */
+export interface ScoredSample {
+  /** Nanoseconds on the replay's clock. */
+  time: bigint;
+  pose: Transform;
+  truth: Transform;
+  positionMm: number;
+  rotationDeg: number;
+  holdMm: number | null;
+  holdDeg: number | null;
+  gripper: number | null;
+  truthGripper: number | null;
+}
 
 /** time: nanoseconds. */
 export interface ExecutedTarget { time: bigint; pose: Transform; gripper: number | null }

@@ -5,10 +5,10 @@
  * (errors against the hold baseline, trajectory against the recording, rotation, gripper), all
  * episodes' error plots on one scale so that they compare at a glance.
  */
-import type { Metrics } from './evaluate.js';
-import type { EpisodeDetail, ScoredSample } from './episodes.js';
+import type { Metrics } from './eval-metrics.js';
+import type { EpisodeDetail } from './episodes.js';
+import type { ScoredSample, Stat } from './metrics.js';
 import { fmt, headlines, pct, safetyText, vsHold, type ArmHeadline } from './headline.js';
-import type { Stat } from './metrics.js';
 import { linePlot, niceTicks, type Series } from './svg-plot.js';
 import { secondsBetween } from '../time.js';
 

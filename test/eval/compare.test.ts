@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ARM_FIGURES, best, difference, loadRun } from '../../src/eval/compare.js';
-import { evaluate, type Metrics } from '../../src/eval/evaluate.js';
+import type { Metrics } from '../../src/eval/eval-metrics.js';
+import { evaluate } from '../../src/eval/evaluate.js';
 import { ensureChromium, openPage } from '../browser.js';
 import { rejection, ROOT } from '../helpers.js';
 import { SCREENSHOTS } from './report-browser.test.js';

@@ -12,7 +12,8 @@ import { shiftStamps } from '../../src/bag/looped.js';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
 import { openBag } from '../../src/bag/open-bag.js';
 import { decodedMessages } from '../../src/bag/decoded-messages.js';
-import { evaluate, type Metrics } from '../../src/eval/evaluate.js';
+import type { Metrics } from '../../src/eval/eval-metrics.js';
+import { evaluate } from '../../src/eval/evaluate.js';
 import { ROOT } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twinvla-epochs-'));

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { evaluate, type Metrics } from '../../src/eval/evaluate.js';
+import type { Metrics } from '../../src/eval/eval-metrics.js';
+import { evaluate } from '../../src/eval/evaluate.js';
 import { ensureChromium, openPage, type Loaded } from '../browser.js';
 import { ROOT } from '../helpers.js';
 

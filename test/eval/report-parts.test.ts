@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 
-import { Episodes, type ScoredSample } from '../../src/eval/episodes.js';
+import { Episodes } from '../../src/eval/episodes.js';
+import type { ScoredSample } from '../../src/eval/metrics.js';
 import { linePlot, niceTicks, tickLabel } from '../../src/eval/svg-plot.js';
 import { secondsToNs as ns } from '../../src/time.js';
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 
-import type { EvalResult, Metrics } from '../../src/eval/evaluate.js';
+import type { Metrics } from '../../src/eval/eval-metrics.js';
+import type { EvalResult } from '../../src/eval/evaluate.js';
 import type { ArmMetrics, Stat } from '../../src/eval/metrics.js';
 import { Progress, progressLine } from '../../src/eval/progress.js';
 import { summaryTable } from '../../src/eval/summary.js';

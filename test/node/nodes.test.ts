@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 
 import { sampleChunk } from '../../src/act/interpolate.js';
 import { SafetyFilter } from '../../src/act/safety.js';
-import { parseInterpolation } from '../../src/act/spline.js';
 import { angleBetween, distance, type Quat, type Vec3 } from '../../src/geometry.js';
 import { armChunkFrom } from '../../src/node/chunk-message.js';
 import { chunkEnd } from '../../src/act/chunk.js';
@@ -46,7 +45,7 @@ describe('nodes over the replay graph', function () {
         const arrived = s.chunks.filter((c) => c.seq < seq);
         const { chunk } = armChunkFrom(arrived[arrived.length - 1]!.msg, arm)!;
         assert.ok(time <= chunkEnd(chunk), 'a target without a covering chunk');
-        const r = safety.filter(sampleChunk(chunk, time, 'hold', parseInterpolation(s.left.params['interpolation'] as string, 'interpolation')), time, { measured, otherArm: null });
+        const r = safety.filter(sampleChunk(chunk, time, 'hold', s.left.config.interpolation), time, { measured, otherArm: null });
         assert.ok(r.ok);
         assert.ok(distance(r.target.pose.t, pos(msg)) < 1e-9, `${arm} at ${time}`);
         assert.ok(angleBetween(r.target.pose.q, quat(msg)) < 1e-6);
