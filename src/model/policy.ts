@@ -82,6 +82,8 @@ export interface PolicyOptions {
   /** Full predictions run at creation so the first real one is not the slow one. Default 1. */
   warmupRuns?: number;
   intraOpThreads?: number;
+  /** Intra-op threads spin while waiting (ONNX Runtime's allow_spinning); default false: see providers.ts. */
+  intraOpSpinning?: boolean;
 }
 
 export class Policy {
@@ -107,14 +109,14 @@ export class Policy {
     this.#stateDim = manifest.state.arms.length * armDim(manifest.state.layout);
   }
 
-  static async create(dir: string, { providers = ['cuda', 'cpu'], logger = consoleLogger(), warmupRuns = 1, intraOpThreads }: PolicyOptions = {}): Promise<Policy> {
+  static async create(dir: string, { providers = ['cuda', 'cpu'], logger = consoleLogger(), warmupRuns = 1, intraOpThreads, intraOpSpinning = false }: PolicyOptions = {}): Promise<Policy> {
     const manifest = loadManifest(dir);
     const { encoder: enc, denoiser: den } = manifest.graphs;
     const encBytes = readVerified(dir, enc.file, enc.sha256, manifest.file);
     const denBytes = readVerified(dir, den.file, den.sha256, manifest.file);
     const prompt = PromptEncoder.load(manifest);
     const report = new ProviderReport(providers);
-    const opts = intraOpThreads ? { intraOpThreads } : {};
+    const opts = { ...(intraOpThreads ? { intraOpThreads } : {}), spinning: intraOpSpinning };
     const encoder = await createSession(encBytes, join(dir, enc.file), report, logger, opts);
     const denoiser = await createSession(denBytes, join(dir, den.file), report, logger, opts);
     const vjpGraph = manifest.graphs.denoiserVjp;

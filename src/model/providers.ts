@@ -74,12 +74,18 @@ function graphFault(graph: string, reason: string): ModelError {
 
 const CUDA_FIX = 'GPU users add the CUDA provider with the command in the README ("GPU") and keep "cpu" last as the fallback.';
 
+export interface SessionOptions {
+  intraOpThreads?: number;
+  /** Let ONNX Runtime's intra-op threads spin while waiting for work; default false. */
+  spinning?: boolean;
+}
+
 export async function createSession(
   bytes: Uint8Array,
   graph: string,
   report: ProviderReport,
   logger: Logger,
-  options: { intraOpThreads?: number } = {},
+  options: SessionOptions = {},
 ): Promise<ort.InferenceSession> {
   const available = bundledBackends();
   const reasons: string[] = [];
@@ -101,6 +107,11 @@ export async function createSession(
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+        // Spinning intra-op threads busy-wait between operators: a little lower latency on a machine
+        // with cores to spare, much higher on one shared with other work (the executors, ROS, other
+        // processes): at a load average of 10 on 2 cores, a small-preset prediction on 2 threads
+        // took 2.6x as long spinning as not.
+        extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
       });
       report.used.set(graph, provider);
       return session;

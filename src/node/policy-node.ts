@@ -123,7 +123,7 @@ export class PolicyNode {
     const c = this.#config;
     const dir = resolveModelDir(c.model);
     const providers = parseProviders(c.providers, 'parameter providers');
-    const options = { providers, logger: this.graph.logger, warmupRuns: c.warmupRuns, ...(c.intraOpThreads > 0 ? { intraOpThreads: c.intraOpThreads } : {}) };
+    const options = { providers, logger: this.graph.logger, warmupRuns: c.warmupRuns, intraOpSpinning: c.intraOpSpinning, ...(c.intraOpThreads > 0 ? { intraOpThreads: c.intraOpThreads } : {}) };
     this.#policy = c.inferenceThread ? await ThreadedPolicy.create(dir, options) : await inThreadPolicy(dir, options);
     const manifest = this.#policy.manifest;
     this.#rtc = new RtcPlanner(manifest, manifest.action.arms.length * armDim(manifest.action.layout), c.rtc);
