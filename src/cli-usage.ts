@@ -88,9 +88,12 @@ export function logLevelOf(v: string | undefined): CliLogLevel | undefined {
 }
 
 /** A number argument; `check` says what is allowed, else a UsageError names the option and the value. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
 export function numberArg(command: Command, name: string, v: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(command, `--${name} ${JSON.stringify(v)}: expected ${expected}`);
+  // Number() also takes hex, binary, blanks and '' (0): only a plain decimal number is a number here.
+  if (!DECIMAL.test(v) || !Number.isFinite(n) || !check(n)) throw new UsageError(command, `--${name} ${JSON.stringify(v)}: expected ${expected}`);
   return n;
 }

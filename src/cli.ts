@@ -1,6 +1,7 @@
 /** The `twinvla` command. */
 import { HELP, logLevelOf, numberArg, parse, stringOption, stringsOption, USAGES, UsageError, type CliLogLevel, type Command } from './cli-usage.js';
 import { TwinvlaError } from './errors.js';
+import { fileProblem } from './file-problem.js';
 import type { EvalOptions } from './eval/evaluate.js';
 import { describeContract } from './inspect.js';
 import { consoleLogger } from './log.js';
@@ -201,21 +202,6 @@ async function version(): Promise<string> {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** A file-system failure the user can act on (permissions, a missing or mistyped path), in words. */
-function fileProblem(e: unknown): string | null {
-  const err = e as NodeJS.ErrnoException;
-  const path = err?.path ? ` ${err.path}` : '';
-  switch (err?.code) {
-    case 'EACCES': case 'EPERM': return `permission denied:${path} (${err.syscall ?? 'access'}); check the file's permissions or pick another path.`;
-    case 'ENOENT': return `no such file or directory:${path}.`;
-    case 'ENOTDIR': return `not a directory:${path}.`;
-    case 'EISDIR': return `is a directory, expected a file:${path}.`;
-    case 'ENOSPC': return `no space left on the device writing${path}.`;
-    case 'EROFS': return `read-only file system:${path}.`;
-    default: return null;
-  }
-}
-
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
@@ -224,7 +210,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    const file = fileProblem(e);
+    const file = fileProblem(e, 'using');
     if (e instanceof TwinvlaError) process.stderr.write(`twinvla: ${e.message}\n`);
     else if (file) process.stderr.write(`twinvla: ${file}\n`);
     else process.stderr.write(`twinvla: unexpected error: ${(e as Error).stack ?? String(e)}\n`);

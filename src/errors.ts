@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'PARAMETER'
   | 'BAG'
   | 'ROS'
+  | 'OUTPUT'
   | 'INTERNAL';
 
 export class TwinvlaError extends Error {
@@ -43,6 +44,13 @@ export class ParameterError extends TwinvlaError {
 export class BagError extends TwinvlaError {
   constructor(message: string) {
     super('BAG', message);
+  }
+}
+
+/** An output that cannot be written (the --out folder: permissions, space, a file in the way). */
+export class OutputError extends TwinvlaError {
+  constructor(message: string) {
+    super('OUTPUT', message);
   }
 }
 

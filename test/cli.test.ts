@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT } from './helpers.js';
@@ -54,6 +53,9 @@ describe('twinvla eval command', function () {
       [['eval', '--bag', 'x.mcap', '--model', 'm', '--latency', '-5'], /^twinvla eval: --latency "-5": expected "measured" or a number of milliseconds >= 0\n/],
       [['eval', '--bag', 'x.mcap', '--model', 'm', '--start', '-5'], /^twinvla eval: --start "-5": expected seconds >= 0 from the bag's first message\n/],
       [['eval', '--bag', 'x.mcap', '--model', 'm', '--start', '50', '--end', '40'], /^twinvla eval: --end 40 is not after --start 50\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--start', '0x10'], /^twinvla eval: --start "0x10": expected seconds >= 0 from the bag's first message\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--end', ' '], /^twinvla eval: --end " ": expected seconds > 0 from the bag's first message\n/],
+      [['eval', '--bag', 'x.mcap', '--model', 'm', '--latency', 'Infinity'], /^twinvla eval: --latency "Infinity": expected "measured" or a number of milliseconds >= 0\n/],
       [['eval', '--bag', 'x.mcap', '--model', 'm', '--seed', '1.5'], /^twinvla eval: --seed "1\.5": expected a whole number >= 0\n/],
       [['eval', '--bagg', 'x.mcap'], /^twinvla eval: Unknown option '--bagg'\n/],
       [['eval', '--bag'], /^twinvla eval: Option '--bag <value>' argument missing\n/],
@@ -87,18 +89,6 @@ describe('twinvla eval command', function () {
     const v = spawnSync('node', [BIN, '--version'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(v.status, 0);
     assert.equal(v.stdout, `twinvla ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
-  });
-
-  it('a file it may not read is named as a permission error, without a stack trace', () => {
-    if (process.getuid?.() === 0) return; // root reads everything: nothing to refuse
-    const dir = mkdtempSync(join(tmpdir(), 'twinvla-cli-perm-'));
-    const bag = join(dir, 'locked.mcap');
-    writeFileSync(bag, 'x');
-    chmodSync(bag, 0);
-    const r = spawnSync('node', [BIN, 'eval', '--bag', bag, '--model', 'models/twinvla-tiny'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /^twinvla: permission denied: .*locked\.mcap/);
-    assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
   it('evaluates a bag window and prints the summary table; progress goes to stderr as plain lines', async () => {

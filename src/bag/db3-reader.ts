@@ -21,11 +21,17 @@ function sqlite(): Promise<SqlJs> {
 
 export async function openDb3(path: string): Promise<Bag> {
   const SQL = await sqlite();
+  // Read outside the try: a file it may not read is a permission problem (open-bag.ts says so), not bad data.
+  const data = await readFile(path);
+  if (data.length === 0) throw new BagError(`${path}: the file is empty (0 bytes): nothing was recorded into it, or the copy failed.`);
   let db;
   try {
-    db = new SQL.Database(await readFile(path));
+    db = new SQL.Database(data);
     db.exec('SELECT count(*) FROM messages');
   } catch (e) {
+    if (/malformed/.test((e as Error).message)) {
+      throw new BagError(`${path}: the SQLite file is damaged (${(e as Error).message}): the recording was cut short or the file is corrupt. \`sqlite3 ${path} .recover\` may save its messages into a new file.`);
+    }
     throw new BagError(`${path}: not a rosbag2 SQLite file (${(e as Error).message}); expected tables topics and messages as \`ros2 bag record -s sqlite3\` writes them.`);
   }
   const rows = (q: string, params: (string | number)[] = []): unknown[][] => {

@@ -41,6 +41,7 @@ function why(e: unknown): string {
 
 export async function openMcap(path: string): Promise<Bag> {
   const bytes = BigInt((await stat(path)).size);
+  if (bytes === 0n) throw new BagError(`${path}: the file is empty (0 bytes): nothing was recorded into it, or the copy failed.`);
   const handle = await open(path, 'r');
   const decompress = await decompressHandlers();
   try {

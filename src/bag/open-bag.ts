@@ -2,13 +2,14 @@
  * A bag by path: an .mcap file, a .db3 file, or a bag directory with its metadata.yaml (the storage
  * and files `ros2 bag record` wrote; several files are merged by log time).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { parse } from 'yaml';
 
 import { BagError } from '../errors.js';
+import { fileProblem, withFileProblemsAsync } from '../file-problem.js';
 import type { Bag, BagMessage } from './bag.js';
 import { openDb3 } from './db3-reader.js';
 import { openMcap } from './mcap-reader.js';
@@ -107,34 +108,62 @@ async function* mergeByTime(streams: AsyncIterable<BagMessage>[]): AsyncIterable
   }
 }
 
-export async function openBag(path: string): Promise<Bag> {
-  if (!existsSync(path)) throw new BagError(`${path}: no such bag file or directory.`);
-  if (!statSync(path).isDirectory()) return openFile(path);
-  const meta = join(path, 'metadata.yaml');
-  if (!existsSync(meta)) throw new BagError(`${path}: a bag directory needs metadata.yaml (as \`ros2 bag record\` writes it); none found.`);
-  let files: string[];
-  let compression: { mode: string; format: string };
+/** What a bag directory's metadata.yaml says: its files, and how they are compressed. */
+function readMetadata(meta: string): { files: string[]; compression: { mode: string; format: string } } {
+  let doc: unknown;
   try {
-    const info = (parse(readFileSync(meta, 'utf8')) as { rosbag2_bagfile_information?: { relative_file_paths?: string[]; compression_mode?: string; compression_format?: string } }).rosbag2_bagfile_information;
-    files = info?.relative_file_paths ?? [];
-    compression = { mode: String(info?.compression_mode ?? '').toUpperCase(), format: String(info?.compression_format ?? '').toLowerCase() };
+    doc = parse(readFileSync(meta, 'utf8'));
   } catch (e) {
+    if (fileProblem(e)) throw e;
     throw new BagError(`${meta}: cannot read the bag metadata (${(e as Error).message.split('\n')[0]}).`);
   }
+  const expected = 'a mapping rosbag2_bagfile_information: {relative_file_paths: [...], ...} as `ros2 bag record` writes it';
+  const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const info = isMapping(doc) ? doc['rosbag2_bagfile_information'] : undefined;
+  if (!isMapping(info)) {
+    const found = doc === null || doc === undefined ? 'an empty file' : Array.isArray(doc) ? `a list of ${doc.length}` : !isMapping(doc) ? JSON.stringify(doc) : `keys ${Object.keys(doc).join(', ') || '(none)'}`;
+    throw new BagError(`${meta}: expected ${expected}; found ${found}.`);
+  }
+  const files = info['relative_file_paths'];
+  if (!Array.isArray(files) || files.length === 0 || !files.every((f) => typeof f === 'string' && f !== '')) {
+    throw new BagError(`${meta}: rosbag2_bagfile_information.relative_file_paths: expected a list of one or more file names, found ${JSON.stringify(files) ?? 'nothing'}.`);
+  }
+  const mode = info['compression_mode'] ?? '';
+  const format = info['compression_format'] ?? '';
+  if (typeof mode !== 'string' || typeof format !== 'string') {
+    throw new BagError(`${meta}: compression_mode and compression_format: expected strings, found ${JSON.stringify(mode)} and ${JSON.stringify(format)}.`);
+  }
+  return { files: files as string[], compression: { mode: mode.toUpperCase(), format: format.toLowerCase() } };
+}
+
+/** Opens a bag; a path it may not read is named as a permission problem, not as bad data. */
+export async function openBag(path: string): Promise<Bag> {
+  return withFileProblemsAsync('reading the bag', (m) => new BagError(m), () => openBagAt(path));
+}
+
+async function openBagAt(path: string): Promise<Bag> {
+  // Not existsSync: it says false for a path it may not look at, which is a permission problem.
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) throw new BagError(`${path}: no such bag file or directory.`);
+  if (!stat.isDirectory()) return openFile(path);
+  const meta = join(path, 'metadata.yaml');
+  if (!statSync(meta, { throwIfNoEntry: false })) throw new BagError(`${path}: a bag directory needs metadata.yaml (as \`ros2 bag record\` writes it); none found.`);
+  const { files, compression } = readMetadata(meta);
   if (compression.mode !== '' && compression.mode !== 'NONE' && compression.format !== 'zstd') {
     throw new BagError(`${meta}: compression_format ${JSON.stringify(compression.format)} is not supported; rosbag2 compresses with zstd, which twinvla reads (decompress the bag with \`ros2 bag convert\` otherwise).`);
   }
   if (compression.mode !== '' && !['NONE', 'FILE', 'MESSAGE'].includes(compression.mode)) {
     throw new BagError(`${meta}: unknown compression_mode ${JSON.stringify(compression.mode)}; expected none, file or message.`);
   }
-  if (files.length === 0) throw new BagError(`${meta}: rosbag2_bagfile_information.relative_file_paths lists no file.`);
   const parts: Bag[] = [];
   for (const f of files) {
     const p = join(path, f);
-    if (!existsSync(p)) throw new BagError(`${meta}: lists ${f}, which is not in ${path}.`);
+    const part = statSync(p, { throwIfNoEntry: false });
+    if (!part) throw new BagError(`${meta}: lists ${f}, which is not in ${path}.`);
+    if (!part.isFile()) throw new BagError(`${meta}: lists ${f}, which is a folder in ${path}, not a bag file.`);
     // File mode names the compressed files (bag_0.db3.zstd); openFile decompresses them.
-    const part = await openFile(p);
-    parts.push(compression.mode === 'MESSAGE' ? messageCompressed(part) : part);
+    const bag = await openFile(p);
+    parts.push(compression.mode === 'MESSAGE' ? messageCompressed(bag) : bag);
   }
   return merged(path, parts);
 }

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
 import { didYouMean } from '../close-match.js';
+import { fileProblem } from '../file-problem.js';
 import { ParameterError } from '../errors.js';
 
 /** One `<key>: {ros__parameters: ...}` block, parameters flattened to dotted names. */
@@ -48,9 +49,16 @@ export function readParamBlocks(file: string): ParamBlock[] {
   try {
     doc = parse(readFileSync(file, 'utf8'));
   } catch (e) {
+    const problem = fileProblem(e, 'reading the parameters file');
+    if (problem) throw new ParameterError(problem);
     throw new ParameterError(`${file}: cannot read the parameters file (${(e as Error).message.split('\n')[0]}).`);
   }
-  if (!isMapping(doc)) throw new ParameterError(`${file}: expected a mapping of node names to {ros__parameters: ...}, found ${doc === null ? 'nothing' : typeof doc}.`);
+  const shape = 'a mapping of node names to their parameters, for example "twinvla_policy: {ros__parameters: {replan_period: 0.4}}" ("/**" for every node)';
+  if (!isMapping(doc)) {
+    const found = doc === null || doc === undefined ? 'an empty file' : Array.isArray(doc) ? `a list of ${doc.length}` : `${typeof doc} ${JSON.stringify(doc)}`;
+    throw new ParameterError(`${file}: expected ${shape}, found ${found}.`);
+  }
+  if ('ros__parameters' in doc) throw new ParameterError(`${file}: ros__parameters at the top has no node name above it; expected ${shape}.`);
   const blocks: ParamBlock[] = [];
   const walk = (node: Record<string, unknown>, path: string[]): void => {
     for (const [k, v] of Object.entries(node)) {
@@ -67,6 +75,16 @@ export function readParamBlocks(file: string): ParamBlock[] {
   };
   walk(doc, []);
   return blocks;
+}
+
+/**
+ * A file meant for a known set of nodes (an evaluation's) must reach at least one of them: a file
+ * whose blocks all name other nodes would otherwise configure nothing, without a word.
+ */
+export function checkReachesNodes(file: string, nodes: readonly string[]): void {
+  const blocks = readParamBlocks(file);
+  if (blocks.some((b) => nodes.some((n) => keyMatches(b.key, n)))) return;
+  throw new ParameterError(`${file}: no block of this parameters file reaches the nodes that read it (${nodes.join(', ')}); it has ${blocks.length === 0 ? 'no blocks' : `blocks for ${blocks.map((b) => b.key).join(', ')}`}. Name the blocks after these nodes (or "/**" for all of them), or pass the parameters file of this setup.`);
 }
 
 /** rcl's node-name wildcards: `**` any number of name parts, `*` within one part. */

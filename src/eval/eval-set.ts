@@ -10,7 +10,8 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { TwinvlaError } from '../errors.js';
+import { OutputError, TwinvlaError } from '../errors.js';
+import { withFileProblems } from '../file-problem.js';
 import { outName } from './bag-list.js';
 import type { Metrics } from './eval-metrics.js';
 import type { EvalOptions, EvalResult } from './evaluate.js';
@@ -108,7 +109,7 @@ export async function evaluateSet(bags: string[], base: Omit<EvalOptions, 'bag' 
   // Options cross to the workers by structured clone: no callbacks.
   const { onProgress: _unused, ...plain } = base;
   const list: EvalOptions[] = bags.map((bag) => ({ ...plain, bag, out: join(base.out, outName(bag)), progress: false }));
-  mkdirSync(base.out, { recursive: true });
+  withFileProblems('writing the output folder (--out)', (m) => new OutputError(m), () => mkdirSync(base.out, { recursive: true }));
   const start = performance.now();
   const results = await evaluateInWorkers(list, jobs, onDone);
   const wallSeconds = (performance.now() - start) / 1e3;

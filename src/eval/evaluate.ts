@@ -11,10 +11,12 @@ import type { Bag } from '../bag/bag.js';
 import { openBag } from '../bag/open-bag.js';
 import { schemaText } from '../bag/definitions.js';
 import { ARMS, executorNodeName } from '../config/layout.js';
+import { checkReachesNodes } from '../config/param-files.js';
 import { resolveTopic } from '../graph/port.js';
 import { ReplayBus, type LatencyModel, type ReplayMessage } from '../graph/replay.js';
 import type { StringMsg } from '../messages.js';
-import { BagError, InputError, InternalError } from '../errors.js';
+import { BagError, InputError, InternalError, OutputError } from '../errors.js';
+import { withFileProblems } from '../file-problem.js';
 import { consoleLogger, MemoryLogger, type Logger, type LogLevel } from '../log.js';
 import { INTERVENTIONS } from '../act/safety.js';
 import { bringUp, POLICY_NODE } from '../node/bringup.js';
@@ -77,6 +79,8 @@ function latencyText(latency: LatencyModel): string {
  * moved into it only once complete: a failed run leaves the previous run's files as they were.
  */
 export async function evaluate(o: EvalOptions): Promise<EvalResult> {
+  // Before the bag is opened: a params file meant for other nodes is the first thing to hear about.
+  if (o.params) checkReachesNodes(o.params, [POLICY_NODE, ...ARMS.map(executorNodeName), 'twinvla_eval'].map((n) => `/${n}`));
   const bag = await openBag(o.bag);
   let setup: EvalSetup;
   let required: string[];
@@ -90,13 +94,24 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   }
   const window = replayWindow(bag, o);
   const out = resolve(o.out);
-  mkdirSync(dirname(out), { recursive: true });
-  const staging = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
+  const writing = (f: () => void): void => withFileProblems('writing the output folder (--out)', (m) => new OutputError(m), f);
+  let staging = '';
+  try {
+    writing(() => {
+      mkdirSync(dirname(out), { recursive: true });
+      staging = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
+    });
+  } catch (e) {
+    await bag.close();
+    throw e;
+  }
   try {
     const r = await replay(o, bag, setup, required, window, staging);
-    mkdirSync(out, { recursive: true });
     const files = { metrics: join(out, 'metrics.json'), report: join(out, 'report.html'), replay: join(out, 'replay.mcap') };
-    for (const [key, path] of Object.entries(files)) renameSync(r.files[key as keyof typeof files], path);
+    writing(() => {
+      mkdirSync(out, { recursive: true });
+      for (const [key, path] of Object.entries(files)) renameSync(r.files[key as keyof typeof files], path);
+    });
     return { ...r, files };
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ModelError } from '../errors.js';
+import { withFileProblems } from '../file-problem.js';
 
 export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -12,7 +13,7 @@ export function sha256File(path: string): string {
 /** Reads the file once, checks it, and hands back its bytes so the session is built from what was checked. */
 export function readVerified(dir: string, file: string, expected: string, manifestFile: string): Uint8Array {
   const path = join(dir, file);
-  const bytes = readFileSync(path);
+  const bytes = withFileProblems('reading the model graph', (m) => new ModelError('MODEL_FILE', m), () => readFileSync(path));
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== expected) {
     throw new ModelError(

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 
 import { ModelError } from '../errors.js';
+import { withFileProblems } from '../file-problem.js';
 import { FieldReader } from './field-reader.js';
 import { rotationCodec, ROTATIONS, type RotationRepresentation } from './rotation-codec.js';
 
@@ -272,7 +273,7 @@ function crossCheck(r: FieldReader, { cameras, prompt, state, action, flow, grap
 export function parseManifest(doc: unknown, dir: string, file: string, isFile: (path: string) => boolean): Manifest {
   const r = new FieldReader(doc);
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ModelError('MODEL_MANIFEST', `${file}: expected a YAML mapping at the top, found ${Array.isArray(doc) ? 'a list' : String(doc)}. ${FIX}`);
+    throw new ModelError('MODEL_MANIFEST', `${file}: expected a YAML mapping at the top, found ${Array.isArray(doc) ? 'a list' : doc === null || doc === undefined ? 'an empty file' : JSON.stringify(doc)}. ${FIX}`);
   }
   r.oneOf('format', [MANIFEST_FORMAT]);
   const name = r.string('name');
@@ -295,15 +296,19 @@ export function parseManifest(doc: unknown, dir: string, file: string, isFile: (
 /** Reads `<dir>/model.yaml`. */
 export function loadManifest(dir: string): Manifest {
   const file = join(dir, 'model.yaml');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  const refused = (m: string): ModelError => new ModelError('MODEL_FILE', m);
+  // Not existsSync: it says false for a path it may not look at, which is a permission problem.
+  const stat = withFileProblems('reading the model folder', refused, () => statSync(dir, { throwIfNoEntry: false }));
+  if (!stat?.isDirectory()) {
     throw new ModelError('MODEL_FILE', `model folder ${dir} does not exist. Pass a folder made by tools/twinvla_tools/export.py, such as models/twinvla-tiny.`);
   }
-  if (!existsSync(file)) {
+  if (!withFileProblems('reading the model manifest', refused, () => statSync(file, { throwIfNoEntry: false }))) {
     throw new ModelError('MODEL_FILE', `${file} is missing: a model folder needs its manifest model.yaml beside encoder.onnx and denoiser.onnx. Re-export the model with tools/twinvla_tools/export.py.`);
   }
+  const text = withFileProblems('reading the model manifest', refused, () => readFileSync(file, 'utf8'));
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, 'utf8'));
+    doc = parse(text);
   } catch (e) {
     throw new ModelError('MODEL_MANIFEST', `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}. ${FIX}`);
   }

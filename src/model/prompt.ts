@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 
 import { InputError, ModelError } from '../errors.js';
+import { fileProblem } from '../file-problem.js';
 import type { Manifest } from './manifest.js';
 
 export class PromptEncoder {
@@ -29,6 +30,8 @@ export class PromptEncoder {
     try {
       json = JSON.parse(readFileSync(path, 'utf8'));
     } catch (e) {
+      const problem = fileProblem(e, 'reading the tokenizer');
+      if (problem) throw new ModelError('MODEL_FILE', problem);
       throw new ModelError('MODEL_FILE', `${path}: cannot read the tokenizer (${(e as Error).message}); expected a Hugging Face tokenizer.json. Re-export the model.`);
     }
     try {

@@ -37,7 +37,7 @@ function observeConfig(c: PolicyConfig, manifest: Manifest, dir: string): Observ
   const arms = manifest.state.arms.flatMap((name): ArmObserveConfig[] => {
     const arm = c.arms.get(name);
     if (!arm) problems.push(`arm ${name} has no arms.${name}.* parameters (this node knows ${[...c.arms.keys()].join(', ')})`);
-    return arm ? [{ name, pose: arm.pose, jointTopic: arm.jointStatesTopic, joints: arm.joints, gripper: arm.gripper }] : [];
+    return arm ? [{ name, pose: arm.pose, jointTopic: arm.jointStatesTopic, joints: arm.joints, gripper: arm.gripper, maxReach: arm.maxReach }] : [];
   });
   if (problems.length > 0) throw new InputError(`model ${dir}: ${problems.join('; ')}.`);
   return { cameras, arms, instruction: c.instruction, maxAge: c.freshness.maxAge, futureTolerance: c.freshness.futureTolerance };

@@ -28,6 +28,7 @@ const arm = (a: string): ParamSpec[] => [
   { name: `arms.${a}.pose.base_frame`, type: 'string', default: `${a}_base_link`, readOnly: true, description: `The ${a} arm's base frame: the frame of its state and of its chunk.` },
   { name: `arms.${a}.pose.ee_frame`, type: 'string', default: `${a}_ee_link`, readOnly: true, description: `The ${a} end-effector frame (source tf).` },
   { name: `arms.${a}.pose.topic`, type: 'string', default: `/${a}/ee_pose`, readOnly: true, description: `PoseStamped topic of the ${a} end effector, in base_frame (source topic).` },
+  { name: `arms.${a}.pose.max_reach`, type: 'double', default: 2.0, min: 0.01, max: 100, unit: 'm', description: `A measured ${a} end-effector position farther than this from base_frame's origin is absurd (a wrong frame, a broken sensor): the snapshot is refused and counted as invalid, and no inference runs on it. Set it a little beyond the arm's reach.` },
 ];
 
 export const POLICY_PARAMS: readonly ParamSpec[] = [
@@ -71,6 +72,8 @@ export interface PolicyArmConfig {
   joints: string[];
   gripper: GripperMapping;
   pose: PoseSource;
+  /** Metres from the base frame's origin beyond which a measured position is refused. */
+  maxReach: number;
 }
 
 /** Seconds an input may age, and a stamp lie ahead of the clock, before a snapshot is refused. */
@@ -119,6 +122,7 @@ export function policyConfig(values: ParamValues, source: string): PolicyConfig 
       joints: r.strings(`arms.${a}.joints`),
       gripper: gripperMappingFrom(r, `arms.${a}.gripper`, r.string(`arms.${a}.gripper.joint`)),
       pose: poseSourceFrom(r, `arms.${a}.pose`),
+      maxReach: r.number(`arms.${a}.pose.max_reach`),
     })),
     freshness: {
       maxAge: { camera: r.number('max_age.camera'), joints: r.number('max_age.joints'), pose: r.number('max_age.pose') },

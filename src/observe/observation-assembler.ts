@@ -26,6 +26,9 @@ export interface ArmObserveConfig {
   /** Joints of this arm in the model's order (checked present and finite with every snapshot). */
   joints: string[];
   gripper: GripperMapping | null;
+  /** Metres from the base frame's origin beyond which a measured position is absurd and refused;
+   * default: no bound. */
+  maxReach?: number;
 }
 
 export interface ObserveConfig {
@@ -156,6 +159,11 @@ export class ObservationAssembler {
         throw new SnapshotRefused(ee.inputName, 'invalid', (e as Error).message);
       }
       if (!pose) throw new SnapshotRefused(ee.inputName, 'missing', 'no pose received yet.');
+      // Finite but absurd (a wrong frame, a broken sensor): the model would extrapolate from it.
+      const reach = Math.hypot(...pose.pose.t);
+      if (cfg.maxReach !== undefined && reach > cfg.maxReach) {
+        throw new SnapshotRefused(ee.inputName, 'invalid', `position (${pose.pose.t.map((v) => v.toFixed(3)).join(', ')}) m is ${reach.toFixed(3)} m from ${cfg.pose.baseFrame}'s origin, beyond arms.${name}.pose.max_reach = ${cfg.maxReach} m; no inference runs on it. Check the frames (or raise the bound if the arm really reaches that far).`);
+      }
       // A pose from static transforms alone has no time: it holds now.
       stamps.push({ input: ee.inputName, stamp: pose.stamp ?? now, maxAge: maxAge.pose });
       const jointInput = `${name} joints (${cfg.jointTopic})`;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isWildcardKey, keyMatches, nodeParams, readParamBlocks, rosParameterArguments } from '../../src/config/param-files.js';
+import { checkReachesNodes, isWildcardKey, keyMatches, nodeParams, readParamBlocks, rosParameterArguments } from '../../src/config/param-files.js';
 import { thrown } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twinvla-params-'));
@@ -62,6 +62,30 @@ describe('parameter files with the key forms rcl accepts', () => {
   it('parses --params-file and -p name:=value from the ROS arguments only', () => {
     assert.deepEqual(rosParameterArguments(['--params-file', 'x.yaml', '--ros-args', '--params-file', 'a.yaml', '-p', 'b:=2.5', '-r', '__node:=n', '--param', 'c:=[1, 2]', '--', '--params-file', 'z.yaml']), { files: ['a.yaml'], values: { b: 2.5, c: [1, 2] } });
     assert.match(thrown(() => rosParameterArguments(['--ros-args', '-p', 'b=2'])).message, /-p "b=2": expected name:=value/);
+  });
+
+  it('names a file that is a list, a scalar, empty, or parameters without a node name, with the shape expected', () => {
+    const expected = 'expected a mapping of node names to their parameters, for example "twinvla_policy: {ros__parameters: {replan_period: 0.4}}" ("/**" for every node)';
+    const list = file('list.yaml', '- twinvla_policy:\n    ros__parameters: {replan_period: 0.4}\n');
+    const e = thrown(() => readParamBlocks(list));
+    assert.equal(e.code, 'PARAMETER');
+    assert.equal(e.message, `${list}: ${expected}, found a list of 1.`);
+    const scalar = file('scalar.yaml', 'replan_period\n');
+    assert.equal(thrown(() => readParamBlocks(scalar)).message, `${scalar}: ${expected}, found string "replan_period".`);
+    const empty = file('empty.yaml', '# nothing here\n');
+    assert.equal(thrown(() => readParamBlocks(empty)).message, `${empty}: ${expected}, found an empty file.`);
+    const bare = file('bare.yaml', 'ros__parameters:\n  replan_period: 0.4\n');
+    assert.equal(thrown(() => readParamBlocks(bare)).message, `${bare}: ros__parameters at the top has no node name above it; ${expected}.`);
+  });
+
+  it('refuses a file whose blocks all name other nodes, listing the nodes it has and the ones that read it', () => {
+    const nodes = ['/twinvla_policy', '/twinvla_left_executor', '/twinvla_right_executor', '/twinvla_eval'];
+    const other = file('other.yaml', 'move_group:\n  ros__parameters: {planning_time: 5}\n/robot1/twinvla_policy:\n  ros__parameters: {replan_period: 0.4}\n');
+    const e = thrown(() => checkReachesNodes(other, nodes));
+    assert.equal(e.code, 'PARAMETER');
+    assert.equal(e.message, `${other}: no block of this parameters file reaches the nodes that read it (/twinvla_policy, /twinvla_left_executor, /twinvla_right_executor, /twinvla_eval); it has blocks for /move_group, /robot1/twinvla_policy. Name the blocks after these nodes (or "/**" for all of them), or pass the parameters file of this setup.`);
+    checkReachesNodes(file('some.yaml', 'move_group:\n  ros__parameters: {}\ntwinvla_eval:\n  ros__parameters: {}\n'), nodes);
+    checkReachesNodes(file('all.yaml', '/**:\n  ros__parameters: {}\n'), nodes);
   });
 
   it('names the file and key of a block without ros__parameters', () => {

@@ -56,6 +56,15 @@ describe('eval: bad bags, bad windows', function () {
     assert.match(e.message, /mistyped\.mcap: \/camera\/head\/image_raw is sensor_msgs\/msg\/CompressedImage in the bag, but the policy subscribes to it as sensor_msgs\/msg\/Image \(parameters: .*demo\.yaml\)\. Point the topic parameter at a topic of the expected type, or set cameras\.<role>\.transport/);
   });
 
+  it('refuses a params file whose blocks all name other nodes, before replaying anything', async () => {
+    const params = join(dir, 'other-nodes.yaml');
+    writeFileSync(params, 'move_group:\n  ros__parameters: {planning_time: 5}\n');
+    const e = await rejection(evaluate({ bag: good, model: MODEL, params, out: join(dir, 'other-nodes'), latency: 0.05, seed: 0 }));
+    assert.equal(e.code, 'PARAMETER');
+    assert.equal(e.message, `${params}: no block of this parameters file reaches the nodes that read it (/twinvla_policy, /twinvla_left_executor, /twinvla_right_executor, /twinvla_eval); it has blocks for /move_group. Name the blocks after these nodes (or "/**" for all of them), or pass the parameters file of this setup.`);
+    assert.equal(existsSync(join(dir, 'other-nodes')), false);
+  });
+
   it('skips an undecodable message with its topic, time and reason, and goes on', async () => {
     let done = false;
     const bag = await edited('one-bad.mcap', (m) => {

@@ -70,6 +70,8 @@ describe('model manifest', () => {
     const dir = copyModel(TWINVLA_TINY);
     writeFileSync(join(dir, 'model.yaml'), '- a\n- b\n');
     assert.match(thrown(() => loadManifest(dir)).message, /expected a YAML mapping at the top, found a list/);
+    writeFileSync(join(dir, 'model.yaml'), '# nothing yet\n');
+    assert.equal(thrown(() => loadManifest(dir)).message, `${join(dir, 'model.yaml')}: expected a YAML mapping at the top, found an empty file. Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.`);
   });
 
   it('names an unknown family and the families it knows', () => {
