@@ -67,7 +67,9 @@ export async function evaluateInWorkers(list: EvalOptions[], jobs: number, onDon
       if (m.kind === 'ready') return send();
       if (m.kind === 'failed') {
         child.kill();
-        return reject(new TwinvlaError((m.error.code ?? 'INPUT') as 'INPUT', `${list[current]?.bag}: ${m.error.message}`));
+        // Most errors already start with the bag's path; the others get it, so each names its bag once.
+        const bag = list[current]?.bag ?? '';
+        return reject(new TwinvlaError((m.error.code ?? 'INPUT') as 'INPUT', m.error.message.startsWith(bag) ? m.error.message : `${bag}: ${m.error.message}`));
       }
       results[current] = m.result;
       onDone?.(current, m.result);

@@ -3,7 +3,7 @@
  * bag has them, else the measured end-effector pose from TF; the recorded gripper commands, else the
  * gripper joint. Fed with every message of the replay, then asked at any time.
  */
-import { lerpVec, slerp, type Transform } from '../geometry.js';
+import { lerpVec, slerp, type Quat, type Transform, type Vec3 } from '../geometry.js';
 import type { Float64, JointState, PoseStamped, TFMessage } from '../messages.js';
 import { gripperToModel, type GripperMapping } from '../gripper.js';
 import { TfBuffer } from '../observe/tf-buffer.js';
@@ -48,6 +48,9 @@ export class GroundTruth {
   readonly #targets = new Map<string, Timed<Transform>[]>();
   readonly #grippers = new Map<string, Timed<number>[]>();
   readonly #jointGrippers = new Map<string, Timed<number>[]>();
+  /** Recorded samples left out of the ground truth for a value that is not a number (NaN, Inf, a
+   * zero quaternion), per topic: scored against, they would turn every figure into NaN. */
+  readonly unusable = new Map<string, number>();
 
   /** `historySeconds`: how far back the ground truth is kept (the evaluation prunes as it goes). */
   constructor(arms: ArmTruthConfig[], { historySeconds = Infinity }: { historySeconds?: number } = {}) {
@@ -63,22 +66,33 @@ export class GroundTruth {
       for (const a of this.#arms) {
         if (topic === a.targetTopic && type === 'geometry_msgs/msg/PoseStamped') {
           const { pose, header } = msg as PoseStamped;
-          this.#targets.get(a.name)?.push({ time: stampToNs(header.stamp), value: { t: [pose.position.x, pose.position.y, pose.position.z], q: [pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w] } });
+          const t: Vec3 = [pose.position.x, pose.position.y, pose.position.z];
+          const q: Quat = [pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w];
+          if (![...t, ...q].every(Number.isFinite) || Math.hypot(...q) < 1e-6) { this.#unusable(topic); continue; }
+          this.#targets.get(a.name)?.push({ time: stampToNs(header.stamp), value: { t, q } });
           if ((this.#targets.get(a.name)?.length ?? 0) > 1) this.#hasTargets.add(a.name);
         }
         if (topic === a.gripperTopic && type === 'std_msgs/msg/Float64') {
-          this.#grippers.get(a.name)?.push({ time, value: (msg as Float64).data });
+          const value = (msg as Float64).data;
+          if (!Number.isFinite(value)) { this.#unusable(topic); continue; }
+          this.#grippers.get(a.name)?.push({ time, value });
           if ((this.#grippers.get(a.name)?.length ?? 0) > 1) this.#hasGrippers.add(a.name);
         }
         if (type === 'sensor_msgs/msg/JointState') {
           const js = msg as JointState;
           const i = js.name.indexOf(a.gripper.joint);
-          if (i >= 0) this.#jointGrippers.get(a.name)?.push({ time: stampToNs(js.header.stamp), value: gripperToModel(js.position[i] as number, a.gripper) });
+          const value = i >= 0 ? gripperToModel(js.position[i] as number, a.gripper) : null;
+          if (value !== null && !Number.isFinite(value)) this.#unusable(`${topic} (joint ${a.gripper.joint})`);
+          else if (value !== null) this.#jointGrippers.get(a.name)?.push({ time: stampToNs(js.header.stamp), value });
         }
       }
     } catch {
       // Bad input is the nodes' to report; the ground truth just lacks that sample.
     }
+  }
+
+  #unusable(topic: string): void {
+    this.unusable.set(topic, (this.unusable.get(topic) ?? 0) + 1);
   }
 
   source(arm: string): 'recorded_targets' | 'tf' {

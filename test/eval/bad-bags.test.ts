@@ -65,6 +65,31 @@ describe('eval: bad bags, bad windows', function () {
     assert.equal(existsSync(join(dir, 'other-nodes')), false);
   });
 
+  it('leaves recorded ground truth that is not a number out of the scoring, and says so', async () => {
+    // Every 4th recorded left target gets x = NaN, every 4th left gripper command NaN (CDR: the
+    // pose's 7 float64 and the Float64's one end the message).
+    const poisoned = new Map<string, number>();
+    const seen = new Map<string, number>();
+    const bag = await edited('nan-truth.mcap', (m) => {
+      const tail = m.topic === '/left/target_pose' ? 56 : m.topic === '/left/gripper_command' ? 8 : 0;
+      if (tail === 0) return m;
+      const i = seen.get(m.topic) ?? 0;
+      seen.set(m.topic, i + 1);
+      if (i % 4 !== 0) return m;
+      poisoned.set(m.topic, (poisoned.get(m.topic) ?? 0) + 1);
+      const raw = Buffer.from(m.data);
+      raw.writeDoubleLE(NaN, raw.length - tail);
+      return { topic: m.topic, type: m.type, raw: new Uint8Array(raw) };
+    });
+    const r = await run(bag, 'nan-truth');
+    const left = r.metrics.arms['left']?.executed;
+    for (const v of [left?.position_error_mm.mean, left?.position_error_mm.p95, left?.rotation_error_deg.mean, left?.gripper_agreement]) assert.ok(Number.isFinite(v), String(v));
+    assert.ok((poisoned.get('/left/target_pose') ?? 0) > 5 && (poisoned.get('/left/gripper_command') ?? 0) > 5);
+    for (const topic of ['/left/target_pose', '/left/gripper_command']) {
+      assert.ok(r.warnings.includes(`warn: ground truth: ${poisoned.get(topic)} recorded sample(s) on ${topic} hold a value that is not a number (NaN, Inf or a zero quaternion); left out of the scoring`), r.warnings.join('\n'));
+    }
+  });
+
   it('skips an undecodable message with its topic, time and reason, and goes on', async () => {
     let done = false;
     const bag = await edited('one-bad.mcap', (m) => {

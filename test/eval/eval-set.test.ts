@@ -76,6 +76,16 @@ describe('twinvla eval over many bags', function () {
     assert.equal((html.match(/<a href="[abc]\/report\.html">/g) ?? []).length, 3);
   });
 
+  it('names a bag that fails in its worker once, with the worker\'s reason and code', async () => {
+    const broken = join(dir, 'broken');
+    mkdirSync(broken);
+    const bag = join(broken, 'corrupt.mcap');
+    writeFileSync(bag, Buffer.alloc(4096, 7));
+    const e = await evaluateSet([bag], { model: TWINVLA_TINY, params: PARAMS, out: join(dir, 'broken-out'), latency: 0.04, seed: 0, end: 3 }, { jobs: 1 }).then(() => null, (x: Error & { code?: string }) => x);
+    assert.equal(e?.code, 'BAG');
+    assert.equal(e?.message, `${bag}: cannot read the MCAP data (Expected MCAP magic '89 4d 43 41 50 30 0d 0a', found '07 07 07 07 07 07 07 07'); the file is corrupt. Try \`mcap recover\` and replay the recovered file.`);
+  });
+
   it('runs from the command line on a folder, printing a line per bag and the pooled table', () => {
     const r = spawnSync('node', [join(ROOT, 'bin', 'twinvla.js'), 'eval', '--bag', bags, '--model', TWINVLA_TINY, '--params', PARAMS, '--out', join(dir, 'cli'), '--latency', '40', '--end', '2', '--jobs', '3'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
