@@ -222,7 +222,7 @@ async function replay(o: EvalOptions, bag: Bag, setup: EvalSetup, required: read
   writeFileSync(files.report, await renderReport(metrics, episodeDetails));
   const warnings = logger.lines.filter((l) => l.startsWith('warn:') || l.startsWith('error:'));
   for (const s of skipped) warnings.push(`warn: skipped a message that cannot be decoded (log time ${formatTime(s.time)}): ${s.reason}`);
-  for (const [topic, n] of truth.unusable) warnings.push(`warn: ground truth: ${n} recorded sample(s) on ${topic} hold a value that is not a number (NaN, Inf or a zero quaternion); left out of the scoring`);
+  for (const [topic, n] of scoring.truth.unusable) warnings.push(`warn: ground truth: ${n} recorded sample(s) on ${topic} hold a value that is not a number (NaN, Inf or a zero quaternion); left out of the scoring`);
   if (skippedTypes > 0) warnings.push(`warn: ${skippedTypes} message(s) of types without a bundled definition were replayed but not copied into replay.mcap`);
   const scored = Object.values(metrics.arms).reduce((n, a) => n + a.executed.position_error_mm.count, 0);
   if (scoring.chunkCount === 0 || scored === 0) {
