@@ -29,10 +29,11 @@ def test_round_trip_through_safetensors_and_pt(tmp_path):
 
 def test_public_names_are_used():
     names = set(fresh("twinvla", 0).state_dict())
-    assert "vision_model.vision_model.encoder.layers.0.self_attn.q_proj.weight" in names
+    # The authors' own names (test_twinvla_authors.py checks all of them against their save).
+    assert "vision_c.vision_model.encoder.layers.0.self_attn.q_proj.weight" in names
     assert "mlp1.1.weight" in names and "mlp1.3.weight" in names
-    assert "left_vla.language_model.model.layers.0.self_attn.q_proj.bias" in names
-    assert "right_vla.language_model.model.layers.1.mlp.gate_proj.weight" in names
+    assert "backbone_l.0.self_attn.q_proj.bias" in names and "backbone_r.1.mlp.gate_proj.weight" in names
+    assert "gates.23.bias" in names and "decoder_c.net.blocks.0.attn.qkv.weight" in names
     names = set(fresh("twinbrainvla", 0).state_dict())
     brain = "qwen_vl_interface.frozen_vlm.model.model."
     assert f"{brain}language_model.layers.0.self_attn.k_proj.weight" in names
@@ -67,23 +68,16 @@ def test_strip_prefix():
 
 
 def test_published_presets_have_the_published_dimensions():
-    """Built on the meta device: shapes only, no memory."""
-    with torch.device("meta"):
-        m = family("twinvla").build("published", TOK)
-    lm = m.left_vla.language_model.model
-    assert len(lm.layers) == 24 and lm.norm.weight.shape == (896,)
-    assert lm.layers[0].self_attn.k_proj.weight.shape == (128, 896)  # 2 KV heads x 64
-    assert len(m.vision_model.vision_model.encoder.layers) == 27
-    assert m.mlp1[1].weight.shape == (896, 4608)
-    assert m.action_head.cond_proj.weight.shape == (896, 906)
-    assert len(m.action_head.blocks) == 24 and m.action_head.pos_embed.shape == (21, 1024)
+    """Built on the meta device: shapes only, no memory. (TwinVLA: test_twinvla_authors.py.)"""
     cfg = preset("twinbrainvla", "published")
     h = cfg.head
     assert (h.input_embedding_dim, h.num_layers, h.num_attention_heads, h.output_dim, h.hidden_size) == (768, 16, 12, 2560, 1024)
     assert cfg.horizon == 16 and cfg.image_size == 224 and cfg.tokens_per_image() == 64
     assert (cfg.text.hidden_size, cfg.text.num_hidden_layers, cfg.text.vocab_size) == (2048, 36, 151936)
     assert (cfg.vision.hidden_size, cfg.vision.depth, cfg.vision.fullatt_block_indexes) == (1280, 32, (7, 15, 23, 31))
-
+    with torch.device("meta"):
+        m = family("twinvla").build("published", TOK)
+    assert len(m.backbone_l) == 24 and m.mlp1[1].weight.shape == (896, 4608) and len(m.decoder_c.net.blocks) == 24
 
 
 def test_bf16_and_wrapped_pt_and_sharded_safetensors_load(tmp_path):

@@ -22,10 +22,11 @@ from tokenizers import Tokenizer
 
 from . import EXPORTER_VERSION
 from .checkpoint import load_into, read_state_dict
-from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, checkpoint_aliases, family, flow_settings,
-                       image_size, model_tokenizer, prompt_templates)
+from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, camera_size, checkpoint_aliases, family,
+                       flow_settings, model_tokenizer, prompt_templates)
 from .fixtures import make_fixture
 from .statistics import read_statistics
+from .twinvla_config import read_arch
 from .tokenizer import build_tokenizer
 
 OPSET = 18
@@ -97,12 +98,11 @@ def sha256(path: Path) -> str:
 def export_graphs(model, fam, out: Path, fixture: dict) -> None:
     enc = EncoderGraph(model).eval()
     den = DenoiserGraph(model).eval()
-    size = image_size(model)
     prompts = prompt_templates(fam, model)
-    img = torch.zeros((1, size, size, 3), dtype=torch.uint8)
+    imgs = [torch.zeros((1, *camera_size(model, role), 3), dtype=torch.uint8) for role in CAMERAS]
     ids = [torch.tensor([fixture["expected"]["input_ids"][k]["data"]]) for k in prompts]
-    state = torch.zeros((1, 2 * model.cfg.arm_dim))
-    enc_args = (img, img, img, *ids, state)
+    state = torch.zeros((1, len(fixture["expected"]["state_normalized"]["data"])))
+    enc_args = (*imgs, *ids, state)
     enc_inputs = [*IMAGE_INPUTS, *prompts, "state"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -123,14 +123,13 @@ def export_graphs(model, fam, out: Path, fixture: dict) -> None:
 
 def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path, flow, dt: float) -> dict:
     cfg = model.cfg
-    size = image_size(model)
     prompts = prompt_templates(fam, model)
     layout = {"position": 3, "rotation": "rot6d", "gripper": 1}
     return {
         "format": "twinvla-model/1",
         "name": name,
         "family": fam.name,
-        "cameras": [{"role": role, "input": inp, "height": size, "width": size,
+        "cameras": [{"role": role, "input": inp, "height": camera_size(model, role)[0], "width": camera_size(model, role)[1],
                      "resize": fam.resize, "letterbox": False, "encoding": "rgb8"}
                     for role, inp in zip(CAMERAS, IMAGE_INPUTS)],
         "image_normalization": {"mean": list(fam.image_mean), "std": list(fam.image_std), "in_graph": True},
@@ -157,7 +156,7 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path,
         },
         "provenance": {
             "source_checkpoint": _relative_checkpoint(args.checkpoint, out),
-            "preset": args.preset,
+            "preset": args.preset if isinstance(model_source(args), str) else None,
             "seed": args.seed,
             "statistics": None if not args.stats else {"file": Path(args.stats).name, "dataset": stats.get("dataset")},
             "exporter_version": EXPORTER_VERSION,
@@ -193,6 +192,51 @@ def verify_with_onnxruntime(out: Path, fam, fixture: dict) -> float:
     return max(err, float(np.abs(v - arr(exp["velocity"])).max()))
 
 
+def read_tokenizer(path: str) -> Tokenizer:
+    """A tokenizer.json, or a folder holding one (AutoTokenizer.save_pretrained writes it)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "tokenizer.json"
+    if not p.exists():
+        raise SystemExit(f"--tokenizer {path}: no tokenizer.json; save the checkpoint's tokenizer with "
+                         "transformers.AutoTokenizer.from_pretrained(<base model>).save_pretrained(<folder>)")
+    return Tokenizer.from_file(str(p))
+
+
+def model_source(args):
+    """A checkpoint folder with the authors' config files sizes the model; otherwise the preset."""
+    if args.checkpoint and Path(args.checkpoint).is_dir() and (Path(args.checkpoint) / "config.json").exists():
+        if args.family != "twinvla":
+            return args.preset
+        return read_arch(args.checkpoint)
+    return args.preset
+
+
+def default_stats_file(checkpoint: str | None) -> str | None:
+    """The authors keep dataset_statistics.json inside the checkpoint folder (twinvla.py:23)."""
+    if checkpoint and Path(checkpoint).is_dir() and (Path(checkpoint) / "dataset_statistics.json").exists():
+        return str(Path(checkpoint) / "dataset_statistics.json")
+    return None
+
+
+def camera_sizes(specs: list[str] | None) -> dict[str, tuple[int, int]] | None:
+    """--camera-size HxW (all cameras) or ROLE=HxW, repeated."""
+    if not specs:
+        return None
+    out: dict[str, tuple[int, int]] = {}
+    for spec in specs:
+        role, _, size = spec.rpartition("=")
+        try:
+            h, w = (int(x) for x in size.lower().split("x"))
+        except ValueError:
+            raise SystemExit(f"--camera-size {spec!r}: expected HxW or ROLE=HxW, for example 480x640 or head=480x640")
+        for r in ([role] if role else list(CAMERAS)):
+            if r not in CAMERAS:
+                raise SystemExit(f"--camera-size {spec!r}: unknown camera role {r!r}; expected one of {list(CAMERAS)}")
+            out[r] = (h, w)
+    return out
+
+
 def export(args) -> Path:
     fam = family(args.family)
     out = Path(args.out)
@@ -209,28 +253,40 @@ def export(args) -> Path:
         stats_file = stats_file or str(Path(args.run) / "dataset_statistics.json")
         tokenizer_file = tokenizer_file or str(vlm_dir / "tokenizer.json")
         args.preset = "run"
-    tok = Tokenizer.from_file(tokenizer_file) if tokenizer_file else build_tokenizer()
+    else:
+        # A TwinVLA checkpoint folder (config.json + singlevla_config/) sizes the model itself.
+        arch = model_source(args)
+    tok = read_tokenizer(tokenizer_file) if tokenizer_file else build_tokenizer()
+    # Callers that build the arguments themselves (tests, the variant writer) may leave these out.
+    sizes = camera_sizes(getattr(args, "camera_size", None))
+    if sizes and args.family != "twinvla":
+        raise SystemExit(f"--camera-size: {args.family} takes square images of its vision tower's size; "
+                         "only TwinVLA resizes inside its graph")
     torch.manual_seed(args.seed)
-    model = fam.build(arch, tok).eval()
+    model = (fam.build(arch, tok, sizes) if sizes else fam.build(arch, tok)).eval()
     model_tokenizer(model, tok).save(str(out / "tokenizer.json"))
     args.checkpoint = checkpoint
+    what = f"{args.family}/{args.preset}" if isinstance(arch, str) else f"{args.family} from {checkpoint or args.run}"
     if checkpoint:
         report = load_into(model, read_state_dict(checkpoint), args.strip_prefix, aliases=checkpoint_aliases(model))
         print(report.summary(), file=sys.stderr)
         if not report.complete and not args.allow_partial:
-            raise SystemExit(f"checkpoint {checkpoint} does not match the {args.family}/{args.preset} "
-                             "architecture (see above); pass --allow-partial to export anyway")
-    stats = stats_from_file(stats_file, args.stats_key, fam) if stats_file else default_stats(fam)
+            raise SystemExit(f"checkpoint {checkpoint} does not match the {what} architecture (see above); "
+                             "pass --allow-partial to export anyway")
+    stats_file = stats_file or default_stats_file(checkpoint)
+    method = getattr(getattr(model, "arch", None), "normalization", "quantile")
+    stats = stats_from_file(stats_file, args.stats_key, fam, method) if stats_file else default_stats(fam)
     base_flow = flow_settings(fam, model)
-    # Callers that build the arguments themselves (tests, the variant writer) may leave these out.
     guidance_scale, dt_arg = getattr(args, "guidance_scale", None), getattr(args, "dt", None)
+    if guidance_scale is not None and base_flow.guidance_scale is None:
+        raise SystemExit(f"--guidance-scale: this {fam.name} model samples without guidance (no null condition)")
     flow = base_flow if guidance_scale is None else replace(base_flow, guidance_scale=guidance_scale)
-    if guidance_scale is not None and fam.null_conditioning is None:
-        raise SystemExit(f"--guidance-scale: the {fam.name} family samples without guidance (no null condition)")
     dt = fam.dt if dt_arg is None else dt_arg
     if not dt > 0:
         raise SystemExit(f"--dt {dt_arg}: expected seconds between chunk steps > 0 (1 / the dataset's control rate)")
-    fixture = make_fixture(model, fam, tok, stats, args.seed, flow)
+    inputs_file = getattr(args, "fixture_inputs", None)
+    given = dict(np.load(inputs_file)) if inputs_file else None
+    fixture = make_fixture(model, fam, tok, stats, args.seed, flow, given)
     export_graphs(model, fam, out, fixture)
     (out / "fixtures" / "fixture.json").write_text(json.dumps(fixture, separators=(",", ":")) + "\n")
     doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out, flow, dt)
@@ -238,7 +294,7 @@ def export(args) -> Path:
         "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
         + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
     err = verify_with_onnxruntime(out, fam, fixture)
-    print(f"exported {out} ({args.family}/{args.preset}); onnxruntime vs PyTorch max abs error {err:.3g}")
+    print(f"exported {out} ({what}); onnxruntime vs PyTorch max abs error {err:.3g}")
     if err > PARITY_TOLERANCE:
         raise SystemExit(f"exported graphs differ from PyTorch by {err} > {PARITY_TOLERANCE}")
     # Real-time chunking's soft-guidance graph, in a fresh process: the trace is then byte-for-byte reproducible.
@@ -288,6 +344,12 @@ def parser() -> argparse.ArgumentParser:
                         "fp16 / int8 graphs (quantize.py); repeatable")
     p.add_argument("--guidance-scale", type=float,
                    help="classifier-free guidance scale (default: the family's; TwinVLA's Tabletop-Sim runs use 1.1)")
+    p.add_argument("--camera-size", action="append", metavar="[ROLE=]HxW",
+                   help="the size the cameras deliver (default: the model's image size); the graph resizes "
+                        "from it as the family's preprocessing does. Repeat per role: head=480x640")
+    p.add_argument("--fixture-inputs", metavar="NPZ",
+                   help="inputs for the fixture instead of generated ones (image_head, image_left_wrist, "
+                        "image_right_wrist, state, instruction, noise): to compare `twinvla predict` with another run")
     p.add_argument("--dt", type=float, help="seconds between chunk steps: 1 / the checkpoint's data rate "
                    "(TwinVLA: Tabletop-Sim and Anubis 20 Hz -> 0.05, RoboTwin 15 Hz -> 0.0667)")
     return p

@@ -3,6 +3,7 @@ input and output names, the prompt templates, the flow settings and default stat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -14,8 +15,17 @@ from .tokenizer import encode, token_id
 from .twinbrainvla import ACTION_TOKEN, STATE_TOKEN, SYSTEM, TwinBrainVLA
 from .twinbrainvla_config import TwinBrainVLAConfig
 from .twinvla import TwinVLA, TwinVLATokens
+from .twinvla_config import preset_arch, read_arch
 
 CAMERAS = ("head", "left_wrist", "right_wrist")
+
+# twin_eagle.py system_prompt() + base_models.py base_prompt(task), character for character (the
+# spaces at the line ends and the indentation are theirs), tokenised as one text.
+TWINVLA_PROMPT = ("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+                  "You are a robotic decision-making assistant.  \n"
+                  "            Given a task and robotic system states (Base, Arm), determine the appropriate action.\n"
+                  "            What action should the robot take to accomplish {instruction}?\n"
+                  "            Base State: \n        ")
 IMAGE_INPUTS = tuple(f"image_{c}" for c in CAMERAS)
 
 
@@ -41,12 +51,20 @@ class Family:
     action_binarize: list[bool] | None = None  # per arm: after the clip, < 0.5 -> 0, else 1
 
 
-def _build_twinvla(preset_name: str, tok) -> TwinVLA:
-    tokens = TwinVLATokens(
-        img_start=token_id(tok, "<img>"), img_end=token_id(tok, "</img>"), newline=encode(tok, "\n"),
-        arm_prefix=encode(tok, "Arm State: "), action_prefix=encode(tok, "\n\nAction: "),
-        state=token_id(tok, "<|state|>"), readout=token_id(tok, "<|readout|>"))
-    return TwinVLA(preset("twinvla", preset_name), tok.get_vocab_size(), tokens)
+def twinvla_tokens(tok) -> TwinVLATokens:
+    """base_models.py prepare_inputs_ids: "\n", "Arm State: ", "Action: " each tokenised on its own;
+    twin_eagle.py: the image wrappers <img> </img>; the readout slot is token 0."""
+    return TwinVLATokens(img_start=token_id(tok, "<img>"), img_end=token_id(tok, "</img>"), newline=encode(tok, "\n"),
+                         arm_prefix=encode(tok, "Arm State: "), action_prefix=encode(tok, "Action: "), readout=0)
+
+
+def _build_twinvla(source, tok, camera_sizes=None) -> TwinVLA:
+    """source: a preset name or a TwinVLAArch read from a checkpoint's config files."""
+    arch = preset_arch(source, tok.get_vocab_size()) if isinstance(source, str) else source
+    if arch.vocab < tok.get_vocab_size():
+        raise ValueError(f"the tokenizer has {tok.get_vocab_size()} tokens, the checkpoint's embedding {arch.vocab}: "
+                         "pass the tokenizer the checkpoint was trained with")
+    return TwinVLA(arch, twinvla_tokens(tok), camera_sizes)
 
 
 def _build_twinbrainvla(preset_or_cfg: "str | TwinBrainVLAConfig", tok) -> TwinBrainVLA:
@@ -76,8 +94,7 @@ def _build_twinbrainvla(preset_or_cfg: "str | TwinBrainVLAConfig", tok) -> TwinB
 FAMILIES = {
     "twinvla": Family(
         name="twinvla",
-        prompts={"input_ids": "<|im_start|>system\nYou are a bimanual robot policy.<|im_end|>\n"
-                              "<|im_start|>user\nWhat action should the robot take to {instruction}?"},
+        prompts={"input_ids": TWINVLA_PROMPT},
         encoder_outputs=("cond", "cond_null"),
         conditioning={"cond": "cond"},
         null_conditioning={"cond": "cond_null"},
@@ -115,14 +132,41 @@ def prompt_templates(fam: Family, model) -> dict[str, str]:
 
 
 def flow_settings(fam: Family, model) -> FlowSettings:
-    """The family's sampler with the model's own step count where its configuration sets one."""
+    """The family's sampler with the model's own step count where its configuration sets one, and no
+    guidance where the checkpoint was trained without a null condition (TwinVLA's enable_cfg)."""
     from dataclasses import replace
     steps = getattr(model, "flow_steps", None)
-    return replace(fam.flow, steps=steps) if steps else fam.flow
+    flow = replace(fam.flow, steps=steps) if steps else fam.flow
+    return flow if getattr(model, "guided", True) else replace(flow, guidance_scale=None)
 
 
 def image_size(model) -> int:
+    """The square side the vision tower takes."""
     return getattr(model.cfg, "image_size", None) or model.cfg.vision.image_size
+
+
+def camera_size(model, role: str) -> tuple[int, int]:
+    """(height, width) the model's graph takes from a camera: TwinVLA resizes inside its graph from the
+    camera's own size, as the authors' preprocessing does; otherwise the vision tower's square."""
+    sizes = getattr(model, "camera_sizes", None)
+    if sizes:
+        return tuple(sizes[role])
+    s = image_size(model)
+    return (s, s)
+
+
+def build_for_folder(doc: dict, tok, checkpoint: Path | None):
+    """The PyTorch model behind an exported folder (its manifest `doc`), initialised from the seed as the
+    exporter drew it, weights not yet loaded: a checkpoint folder in the authors' layout (config.json)
+    sizes it with its own config files and the manifest's camera sizes, otherwise the preset does."""
+    fam = family(doc["family"])
+    torch.manual_seed(int(doc["provenance"]["seed"]))
+    if checkpoint is not None and checkpoint.is_dir() and (checkpoint / "config.json").exists():
+        if fam.name != "twinvla":
+            raise SystemExit(f"{checkpoint}: a config.json checkpoint folder is TwinVLA's layout, not {fam.name}'s")
+        sizes = {c["role"]: (c["height"], c["width"]) for c in doc["cameras"]}
+        return fam.build(read_arch(checkpoint), tok, sizes)
+    return fam.build(doc["provenance"]["preset"], tok)
 
 
 def model_tokenizer(model, tok):

@@ -30,9 +30,11 @@ def i64(a) -> dict:
     return {"dtype": "int64", "shape": list(a.shape), "data": [int(x) for x in a.reshape(-1)]}
 
 
-def synthetic_image(rng: np.random.Generator, size: int) -> np.ndarray:
+def synthetic_image(rng: np.random.Generator, size: int, width: int | None = None) -> np.ndarray:
     """A picture with structure (gradients, a disc, texture) so every pixel path is exercised."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / max(size - 1, 1)
+    width = width or size
+    yy, xx = np.mgrid[0:size, 0:width].astype(np.float32)
+    yy, xx = yy / max(size - 1, 1), xx / max(width - 1, 1)
     cx, cy, r = rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7), rng.uniform(0.1, 0.3)
     disc = ((xx - cx) ** 2 + (yy - cy) ** 2 < r * r).astype(np.float32)
     base = np.stack([xx, yy, 1 - xx * yy], -1) * 200 + disc[..., None] * rng.uniform(-80, 80, 3)
@@ -60,20 +62,27 @@ def poses_from_chunk(chunk: np.ndarray, arm_dim: int) -> list[dict]:
 
 
 @torch.no_grad()
-def make_fixture(model, fam, tok, stats: dict, seed: int, flow=None) -> dict:
+def make_fixture(model, fam, tok, stats: dict, seed: int, flow=None, given: dict | None = None) -> dict:
+    """given (optional): inputs to use instead of the generated ones, as an .npz from the user holds
+    them: image_<role> (H, W, 3) uint8, state (20,), instruction (str), noise (horizon, 20)."""
     rng = np.random.default_rng(seed + 1000)
-    from .families import flow_settings, image_size, model_tokenizer, prompt_templates
-    size = image_size(model)
+    from .families import camera_size, flow_settings, model_tokenizer, prompt_templates
     tok = model_tokenizer(model, tok)
-    images = {name: synthetic_image(rng, size)[None] for name in ("image_head", "image_left_wrist", "image_right_wrist")}
-    state = fixture_state()
+    given = given or {}
+    images = {f"image_{role}": synthetic_image(rng, *camera_size(model, role))[None]
+              for role in ("head", "left_wrist", "right_wrist")}
+    images.update({k: np.asarray(given[k], np.uint8).reshape(1, *np.shape(given[k])[-3:]) for k in images if k in given})
+    state = np.asarray(given["state"], np.float32).reshape(-1) if "state" in given else fixture_state()
+    instruction = str(given.get("instruction", INSTRUCTION))
     state_n = normalize(state, stats["state"])
-    ids = {name: encode(tok, tpl.replace("{instruction}", INSTRUCTION)) for name, tpl in prompt_templates(fam, model).items()}
+    ids = {name: encode(tok, tpl.replace("{instruction}", instruction)) for name, tpl in prompt_templates(fam, model).items()}
     enc_in = [torch.from_numpy(images[k]) for k in images] + [torch.tensor([v]) for v in ids.values()] + \
              [torch.from_numpy(state_n)[None]]
     enc_out = dict(zip(fam.encoder_outputs, model.encode(*enc_in)))
     horizon, dim = model.cfg.horizon, 2 * model.cfg.arm_dim
     noise = torch.from_numpy(rng.standard_normal((1, horizon, dim)).astype(np.float32))
+    if "noise" in given:
+        noise = torch.from_numpy(np.asarray(given["noise"], np.float32).reshape(1, horizon, dim))
     x_t = torch.from_numpy(rng.standard_normal((1, horizon, dim)).astype(np.float32))
     cond = [enc_out[o] for o in fam.conditioning.values()]
     velocity = model.velocity(x_t, torch.tensor([VELOCITY_T]), *cond)
@@ -87,7 +96,7 @@ def make_fixture(model, fam, tok, stats: dict, seed: int, flow=None) -> dict:
     chunk = unnormalize(chunk_n, stats["action"], stats["action"]["clip"])
     return {
         "seed": seed,
-        "instruction": INSTRUCTION,
+        "instruction": instruction,
         "inputs": {
             "images": {k: u8(v) for k, v in images.items()},
             "state": f32(state),

@@ -78,6 +78,17 @@ class QwenDecoderLayer(nn.Module):
         self.mlp = QwenMLP(hidden, intermediate)
 
 
+class DecoderStack(nn.Module):
+    """`model.embed_tokens`, `model.layers`, `model.norm`, as a Qwen2ForCausalLM's `model`."""
+
+    def __init__(self, vocab: int, lm):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, lm.hidden)
+        self.layers = nn.ModuleList(
+            QwenDecoderLayer(lm.hidden, lm.heads, lm.kv_heads, lm.intermediate, lm.rms_eps) for _ in range(lm.layers))
+        self.norm = RMSNorm(lm.hidden, lm.rms_eps)
+
+
 def split_heads(x: torch.Tensor, heads: int) -> torch.Tensor:
     b, s, d = x.shape
     return x.view(b, s, heads, d // heads).transpose(1, 2)

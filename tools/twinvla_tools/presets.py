@@ -15,6 +15,7 @@ class VisionConfig:
     layers: int
     heads: int
     mlp: int
+    ln_eps: float = 1e-6
 
 
 @dataclass(frozen=True)

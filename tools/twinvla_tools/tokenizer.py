@@ -32,14 +32,16 @@ def corpus() -> list[str]:
     return lines
 
 
-def build_tokenizer(vocab_size: int = 512) -> Tokenizer:
+def build_tokenizer(vocab_size: int = 512, extra: list[str] | None = None) -> Tokenizer:
+    """extra: more corpus lines (a task's own instructions and prompt text, so that its words,
+    colours among them, become whole tokens)."""
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(corpus(), trainer=trainer)
+    tok.train_from_iterator(corpus() + list(extra or []), trainer=trainer)
     return tok
 
 

@@ -137,24 +137,23 @@ def add_to_model(model: nn.Module, folder: Path) -> float:
 
 
 def rebuild(folder: Path) -> nn.Module:
-    """The PyTorch model behind an exported folder: family and preset from its manifest, weights from its
-    checkpoint (or, without one, the seed's initialisation, as the exporter drew it)."""
+    """The PyTorch model behind an exported folder: family and preset (or the checkpoint folder's own config
+    files) from its manifest, weights from its checkpoint (or, without one, the seed's initialisation, as
+    the exporter drew it)."""
     from tokenizers import Tokenizer
 
     from .checkpoint import load_into, read_state_dict
-    from .families import family
+    from .families import build_for_folder
 
     doc = yaml.safe_load((folder / "model.yaml").read_text())
-    prov = doc["provenance"]
-    fam = family(doc["family"])
-    torch.manual_seed(int(prov["seed"]))
-    model = fam.build(prov["preset"], Tokenizer.from_file(str(folder / doc["prompt"]["tokenizer"]))).eval()
-    if prov.get("source_checkpoint"):
-        ckpt = Path(prov["source_checkpoint"])
-        report = load_into(model, read_state_dict(ckpt if ckpt.is_absolute() else folder / ckpt))
+    source = doc["provenance"].get("source_checkpoint")
+    ckpt = (Path(source) if Path(source).is_absolute() else folder / source) if source else None
+    model = build_for_folder(doc, Tokenizer.from_file(str(folder / doc["prompt"]["tokenizer"])), ckpt).eval()
+    if ckpt:
+        report = load_into(model, read_state_dict(ckpt))
         if not report.complete:
-            raise SystemExit(f"{folder}: its checkpoint does not load completely into {doc['family']}/{prov['preset']}:\n"
-                             + report.summary())
+            raise SystemExit(f"{folder}: its checkpoint {ckpt} does not load completely into the model its manifest "
+                             f"describes:\n" + report.summary())
     return model
 
 

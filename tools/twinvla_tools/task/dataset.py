@@ -1,5 +1,6 @@
 """Training samples from recorded bags: one per camera frame. Images go through the reference
-preprocessing (decode, PIL bicubic resize to the model's size); the state is the measured pose and
+preprocessing (decode, then PIL bicubic resize to the model's size, or none where the model resizes
+in its graph); the state is the measured pose and
 gripper at the frame or up to STATE_LAG_STEPS joint-state periods after it (at run time the
 snapshot's state is the newest TF, fresher than its images); the action chunk is the expert's
 targets at frame time + k * dt, the last one held past the episode's end."""
@@ -36,7 +37,7 @@ def _arm_vector(ep, arm: str, idx: int, gripper_idx: int) -> np.ndarray:
     return np.concatenate([ep.ee[arm][idx][1], [ep.gripper[arm][gripper_idx][1]]])
 
 
-def episode_samples(ep, size: int, horizon: int, dt: float):
+def episode_samples(ep, size: int | None, horizon: int, dt: float):
     frames = ep.cameras["head"]
     for role in CAMERA_TOPICS:
         if [s for s, _ in ep.cameras[role]] != [s for s, _ in frames]:
@@ -47,7 +48,10 @@ def episode_samples(ep, size: int, horizon: int, dt: float):
             raise ValueError(f"episode at {ep.start:.3f} s: {arm} targets every {period.mean():.4f} s; the model's chunk "
                              f"steps are {dt} s apart, and chunk step k is read as the k-th recorded target")
     times = np.array([s for s, _ in frames])
-    images = {role: np.stack([resize(decode_image(m), size, size, "bicubic") for _, m in ep.cameras[role]])
+    # size None: the images as the cameras deliver them (a model that resizes inside its graph, as
+    # TwinVLA's does, takes them so).
+    images = {role: np.stack([decode_image(m) if size is None else resize(decode_image(m), size, size, "bicubic")
+                              for _, m in ep.cameras[role]])
               for role in CAMERA_TOPICS}
     states = np.zeros((len(times), STATE_LAG_STEPS, 20), np.float32)
     actions = np.zeros((len(times), horizon, 20), np.float32)
@@ -69,7 +73,7 @@ def episode_samples(ep, size: int, horizon: int, dt: float):
     return images, states, actions
 
 
-def load_samples(bags: list[Path], size: int, horizon: int, dt: float) -> Samples:
+def load_samples(bags: list[Path], size: int | None, horizon: int, dt: float) -> Samples:
     parts, instructions = [], []
     for bag in bags:
         for ep in read_episodes(bag):

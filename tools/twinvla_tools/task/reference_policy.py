@@ -11,7 +11,7 @@ import yaml
 from tokenizers import Tokenizer
 
 from ..checkpoint import load_into, read_state_dict
-from ..families import family
+from ..families import build_for_folder, family
 from ..normalization import normalize, unnormalize
 from ..preprocess import resize
 from ..rotation import matrix_to_quaternion, rot6d_to_matrix
@@ -28,11 +28,10 @@ class ReferencePolicy:
         self.fam = family(m["family"])
         self.tok = Tokenizer.from_file(str(self.dir / m["prompt"]["tokenizer"]))
         source = m["provenance"]["source_checkpoint"]
-        # Without a checkpoint the exporter initialised the model from its seed: do the same.
-        torch.manual_seed(m["provenance"]["seed"])
-        self.model = self.fam.build(m["provenance"]["preset"], self.tok).eval()
-        if checkpoint or source:
-            ckpt = Path(checkpoint) if checkpoint else self.dir / source
+        ckpt = Path(checkpoint) if checkpoint else (self.dir / source if source else None)
+        # Without a checkpoint the exporter initialised the model from its seed: build_for_folder does the same.
+        self.model = build_for_folder(m, self.tok, ckpt).eval()
+        if ckpt:
             report = load_into(self.model, read_state_dict(str(ckpt)), "")
             if not report.complete:
                 raise SystemExit(f"{ckpt} does not match {self.dir}: {report.summary()}")
@@ -49,7 +48,9 @@ class ReferencePolicy:
         """images: role -> decoded RGB (any size); state: raw (arms x 10). Returns per arm
         positions (H, 3), quaternions (H, 4, x y z w), grippers (H,)."""
         m, fam = self.manifest, self.fam
-        ims = [torch.from_numpy(np.array(resize(images[c["role"]], c["width"], c["height"], c["resize"], c["letterbox"])))[None]
+        # As the runtime: an image already at the camera size the graph takes goes in unchanged.
+        ims = [torch.from_numpy(np.array(images[c["role"]] if images[c["role"]].shape[:2] == (c["height"], c["width"])
+                                         else resize(images[c["role"]], c["width"], c["height"], c["resize"], c["letterbox"])))[None]
                for c in m["cameras"]]
         ids = [torch.tensor([encode(self.tok, p["template"].replace("{instruction}", instruction))]) for p in m["prompt"]["inputs"]]
         s = torch.from_numpy(normalize(state.astype(np.float32), m["state"]["normalization"]))[None]

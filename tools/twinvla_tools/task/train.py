@@ -25,9 +25,12 @@ from ..checkpoint import load_into, read_state_dict
 from ..families import family, image_size, model_tokenizer, prompt_templates
 from ..normalization import normalize
 from ..tokenizer import build_tokenizer, encode
+from ..twinvla_config import arch_from_configs, preset_configs, write_configs
 from .dataset import STATE_LAG_STEPS, load_samples, statistics
+from .scene import make_scene
 
 CFG_DROPOUT = 0.1
+TASK_VOCAB = 768
 # Which block to go for is decided while the arms still rest at home; later frames show the answer
 # in the arms' own poses. Those first frames are drawn this much more often.
 EARLY_SECONDS, EARLY_WEIGHT = 1.5, 2.0
@@ -98,17 +101,37 @@ def flow_loss(model, fam, batch, rng: torch.Generator) -> torch.Tensor:
     return torch.mean((v - target) ** 2)
 
 
+def task_tokenizer(family_name: str):
+    """TwinVLA's demo: a tokenizer that knows the task's words (each colour one token) and the
+    authors' prompt text; TwinBrainVLA's: the built-in test tokenizer."""
+    if family_name != "twinvla":
+        return build_tokenizer()
+    from ..families import TWINVLA_PROMPT
+    lines = [make_scene(seed).instruction for seed in range(200)]
+    return build_tokenizer(TASK_VOCAB, lines + [TWINVLA_PROMPT.format(instruction=x) for x in lines[:20]])
+
+
 def train(args) -> Path:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     fam = family(args.family)
-    tok = build_tokenizer()
-    model = fam.build(args.preset, tok)
+    tok = task_tokenizer(args.family)
     bags = sorted(Path(args.bags).glob("*.mcap"))
     if not bags:
         raise SystemExit(f"{args.bags}: no .mcap bags; write them with python -m twinvla_tools.task.bag")
     t0 = time.perf_counter()
-    samples = load_samples(bags, image_size(model), model.cfg.horizon, fam.dt)
+    if args.family == "twinvla":
+        # TwinVLA resizes inside its graph, from the cameras' own sizes, as the authors' code does.
+        twin, single = preset_configs(args.preset)
+        single["llm_config"]["vocab_size"] = tok.get_vocab_size()
+        arch = arch_from_configs(twin, single, f"preset {args.preset}")
+        samples = load_samples(bags, None, arch.horizon, fam.dt)
+        sizes = {r: tuple(samples.images[r].shape[1:3]) for r in samples.images}
+        torch.manual_seed(args.seed)
+        model = fam.build(arch, tok, sizes)
+    else:
+        model = fam.build(args.preset, tok)
+        samples = load_samples(bags, image_size(model), model.cfg.horizon, fam.dt)
     stats = statistics(samples, fam.state_mask, fam.action_mask)
     print(f"{len(samples.prompt)} samples from {len(bags)} bags in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     norm = stats_for(fam, stats)
@@ -123,8 +146,30 @@ def train(args) -> Path:
     rng = torch.Generator().manual_seed(args.seed)
     model.train()
     t0, running = time.perf_counter(), None
+    out = Path(args.work)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def save(steps_done: int) -> None:
+        torch.save(model.state_dict(), out / f"{args.family}.pt")
+        tok.save(str(out / f"{args.family}_tokenizer.json"))
+        if args.family == "twinvla":
+            (out / "twinvla_cameras.json").write_text(json.dumps(model.camera_sizes))
+            write_configs(out / "twinvla_config", twin, single)
+        (out / f"{args.family}_statistics.json").write_text(json.dumps({"synthetic_bimanual": stats}, indent=1))
+        (out / f"{args.family}_training.json").write_text(json.dumps({
+            "steps": steps_done, "batch": args.batch, "lr": args.lr, "schedule": args.schedule, "seed": args.seed,
+            "threads": args.threads, "init": args.init, "early_weight": args.early_weight,
+            "samples": int(len(samples.prompt)), "bags": [b.name for b in bags],
+            "seconds": round(time.perf_counter() - t0, 1), "final_loss": running}, indent=1))
+
     for step in range(args.steps):
-        lr = args.lr * min(1.0, (step + 1) / args.warmup) * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+        warm = min(1.0, (step + 1) / args.warmup)
+        if args.schedule == "cosine":
+            lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+        else:
+            # Independent of the total: the first k steps of a longer run are exactly a run of k steps,
+            # so a snapshot saved at step k is what `--steps k` trains.
+            lr = args.lr * warm * math.sqrt(args.warmup / max(step + 1, args.warmup))
         for g in opt.param_groups:
             g["lr"] = lr
         loss = flow_loss(model, fam, batches.draw(args.batch, norm), rng)
@@ -135,16 +180,10 @@ def train(args) -> Path:
         running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
         if step % 100 == 0 or step == args.steps - 1:
             print(f"step {step} loss {running:.4f} lr {lr:.2e} {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        if args.save_every and (step + 1) % args.save_every == 0 and args.schedule == "rsqrt":
+            save(step + 1)
     train_seconds = time.perf_counter() - t0
-    out = Path(args.work)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), out / f"{args.family}.pt")
-    (out / f"{args.family}_statistics.json").write_text(json.dumps({"synthetic_bimanual": stats}, indent=1))
-    (out / f"{args.family}_training.json").write_text(json.dumps({
-        "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed, "threads": args.threads,
-        "init": args.init, "early_weight": args.early_weight,
-        "samples": int(len(samples.prompt)), "bags": [b.name for b in bags], "seconds": round(train_seconds, 1),
-        "final_loss": running}, indent=1))
+    save(args.steps)
     print(f"trained {args.family}/{args.preset}: {args.steps} steps in {train_seconds:.0f} s, loss {running:.4f}", file=sys.stderr)
     return out
 
@@ -159,14 +198,35 @@ def export_trained(args) -> None:
     work, out = Path(args.work), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     state = torch.load(work / f"{args.family}.pt", weights_only=True)
-    save_file({k: v.half().contiguous() for k, v in state.items()}, str(out / "checkpoint.safetensors"))
-    stats = out / "dataset_statistics.json"
-    stats.write_text((work / f"{args.family}_statistics.json").read_text())
+    half = {k: v.half().contiguous() for k, v in state.items()}
+    if args.family == "twinvla":
+        # The authors' layout (TwinVLA.save_pretrained): config.json, singlevla_config/config.json,
+        # model.safetensors, dataset_statistics.json; beside them the tokenizer and the cameras' sizes.
+        ckpt = out / "checkpoint"
+        ckpt.mkdir(parents=True, exist_ok=True)
+        cfg = json.loads((work / "twinvla_config" / "config.json").read_text())
+        single = json.loads((work / "twinvla_config" / "singlevla_config" / "config.json").read_text())
+        cfg.pop("singlevla_config", None)
+        write_configs(ckpt, cfg, single)
+        save_file(half, str(ckpt / "model.safetensors"), metadata={"format": "pt"})
+        (ckpt / "dataset_statistics.json").write_text((work / "twinvla_statistics.json").read_text())
+        (ckpt / "tokenizer.json").write_text((work / "twinvla_tokenizer.json").read_text())
+        (ckpt / "cameras.json").write_text((work / "twinvla_cameras.json").read_text())
+    else:
+        save_file(half, str(out / "checkpoint.safetensors"))
+        stats = out / "dataset_statistics.json"
+        stats.write_text((work / f"{args.family}_statistics.json").read_text())
     export(export_parser().parse_args(export_args(args.family, args.preset, args.seed, out, args.name or out.name)))
 
 
 def export_args(family_name: str, preset: str, seed: int, out: Path, name: str) -> list[str]:
     """The exporter's arguments for a trained folder: its checkpoint and statistics, both inside it."""
+    if family_name == "twinvla":
+        ckpt = out / "checkpoint"
+        cameras = json.loads((ckpt / "cameras.json").read_text())
+        return ["--family", family_name, "--seed", str(seed), "--out", str(out), "--name", name,
+                "--checkpoint", str(ckpt), "--tokenizer", str(ckpt / "tokenizer.json"),
+                *[f"--camera-size={role}={h}x{w}" for role, (h, w) in cameras.items()]]
     return ["--family", family_name, "--preset", preset, "--seed", str(seed), "--out", str(out), "--name", name,
             "--checkpoint", str(out / "checkpoint.safetensors"), "--stats", str(out / "dataset_statistics.json"),
             "--stats-key", "synthetic_bimanual"]
@@ -187,6 +247,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--warmup", type=int, default=200, help="steps of linear learning-rate warm-up")
+    p.add_argument("--schedule", choices=["cosine", "rsqrt"], default="cosine",
+                   help="learning rate after warm-up: cosine to 0 over --steps, or lr * sqrt(warmup / step), "
+                        "which does not depend on --steps (snapshots are then runs of their own length)")
+    p.add_argument("--save-every", type=int, default=0, help="with --schedule rsqrt: save the checkpoint every N steps")
     p.add_argument("--early-weight", type=float, default=EARLY_WEIGHT,
                    help=f"how much more often frames of the first {EARLY_SECONDS} s of an episode are drawn")
     p.add_argument("--init", help="start from this checkpoint (a second stage) instead of the seed's initialisation")
