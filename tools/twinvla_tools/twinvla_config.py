@@ -174,7 +174,7 @@ PRESETS = {
               "intermediate_size": 128},
              {"hidden_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
               "intermediate_size": 192},
-             {"dit_size": "demo", "dit_dims": {"width": 128, "layers": 3, "heads": 4}}),
+             {"dit_size": "demo", "dit_dims": {"width": 96, "layers": 2, "heads": 4}}),
     "small": ({"image_size": 224, "patch_size": 14, "hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 6,
                "intermediate_size": 1536},
               {"hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 6, "num_key_value_heads": 2,
