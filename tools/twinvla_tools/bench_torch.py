@@ -21,6 +21,7 @@ from .families import family, model_tokenizer, prompt_templates
 from .normalization import normalize
 from .timing import serve_runs, time_runs
 from .tokenizer import encode
+from .twinvla_config import read_arch
 
 
 def main() -> None:
@@ -39,7 +40,9 @@ def main() -> None:
     fam = family(manifest["family"])
     tok = Tokenizer.from_file(str(out / "tokenizer.json"))
     torch.manual_seed(prov["seed"])
-    model = fam.build(prov["preset"], tok).eval()
+    # A model exported from a checkpoint folder in the authors' layout is sized by its config files.
+    source = prov["preset"] or read_arch(out / prov["source_checkpoint"])
+    model = fam.build(source, tok, {c["role"]: (c["height"], c["width"]) for c in manifest["cameras"]}).eval()
 
     imgs = [torch.from_numpy(np.frombuffer(base64.b64decode(fx["inputs"]["images"][k]["base64"]), np.uint8)
                              .reshape(fx["inputs"]["images"][k]["shape"]).copy())
