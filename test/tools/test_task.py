@@ -219,8 +219,11 @@ def test_demo_model_regenerates_from_its_checkpoint_byte_for_byte(name, tmp_path
     src = ROOT / "models" / name
     out = tmp_path / name
     out.mkdir()
-    for f in ("checkpoint.safetensors", "dataset_statistics.json"):
-        shutil.copy(src / f, out / f)
+    if (src / "checkpoint").is_dir():  # TwinVLA's: the folder in the authors' save_pretrained layout
+        shutil.copytree(src / "checkpoint", out / "checkpoint")
+    else:
+        for f in ("checkpoint.safetensors", "dataset_statistics.json"):
+            shutil.copy(src / f, out / f)
     m = yaml.safe_load((src / "model.yaml").read_text())
     export(parser().parse_args(export_args(m["family"], m["provenance"]["preset"], m["provenance"]["seed"], out, name)))
     # denoiser_vjp.onnx is checked numerically (test_vjp_graph.py): its trace is not reproducible byte for byte here.

@@ -302,7 +302,7 @@ def export(args) -> Path:
     if getattr(args, "run", None):
         print(f"{out}: no denoiser_vjp.onnx for a run-folder export; real-time chunking pins the prefix only")
     else:
-        subprocess.run([sys.executable, "-m", "twinvla_tools.vjp_graph", "--model", str(out)], check=True,
+        subprocess.run([sys.executable, "-m", "twinvla_tools.vjp_graph", "--model", str(out.resolve())], check=True,
                        cwd=Path(__file__).resolve().parents[1])
     for kind in getattr(args, "variant", None) or []:
         export_variant(out, kind)
