@@ -121,6 +121,15 @@ def export_graphs(model, fam, out: Path, fixture: dict) -> None:
         onnx.checker.check_model(str(out / name))
 
 
+def image_normalization(model, fam) -> dict:
+    """The processor's mean and std, applied inside the encoder graph: the family's, or where the base
+    VLM's preprocessor sets them (TwinBrainVLA: CLIP's for Qwen2.5-VL, 0.5 for Qwen3-VL), the model's."""
+    vision = getattr(model.cfg, "vision", None)
+    mean = getattr(vision, "image_mean", None) or fam.image_mean
+    std = getattr(vision, "image_std", None) or fam.image_std
+    return {"mean": list(mean), "std": list(std), "in_graph": True}
+
+
 def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path, flow, dt: float) -> dict:
     cfg = model.cfg
     prompts = prompt_templates(fam, model)
@@ -132,7 +141,7 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path,
         "cameras": [{"role": role, "input": inp, "height": camera_size(model, role)[0], "width": camera_size(model, role)[1],
                      "resize": fam.resize, "letterbox": False, "encoding": "rgb8"}
                     for role, inp in zip(CAMERAS, IMAGE_INPUTS)],
-        "image_normalization": {"mean": list(fam.image_mean), "std": list(fam.image_std), "in_graph": True},
+        "image_normalization": image_normalization(model, fam),
         "prompt": {"tokenizer": tok_file, "max_tokens": 512,
                    "inputs": [{"name": k, "template": v} for k, v in prompts.items()]},
         "state": {"input": "state", "arms": ["left", "right"], "layout": layout,

@@ -12,7 +12,7 @@ from torch import nn
 from .presets import preset
 from .sampler import FlowSettings
 from .tokenizer import encode, token_id
-from .twinbrainvla import ACTION_TOKEN, STATE_TOKEN, SYSTEM, TwinBrainVLA
+from .twinbrainvla import ACTION_TOKEN, STATE_TOKEN, TwinBrainVLA, prompt_prefix
 from .twinbrainvla_config import TwinBrainVLAConfig
 from .twinvla import TwinVLA, TwinVLATokens
 from .twinvla_config import preset_arch, read_arch
@@ -85,7 +85,7 @@ def _build_twinbrainvla(preset_or_cfg: "str | TwinBrainVLAConfig", tok) -> TwinB
     base = cfg.text.vocab_size or size - len(appended)
     added = brain_tok.add_special_tokens([STATE_TOKEN, ACTION_TOKEN]) + len(appended)
     cfg = replace(cfg, text=replace(cfg.text, vocab_size=base))
-    model = TwinBrainVLA(cfg, base, base + added, encode(brain_tok, SYSTEM), token_id(brain_tok, "<|vision_start|>"),
+    model = TwinBrainVLA(cfg, base, base + added, encode(brain_tok, prompt_prefix(cfg)), token_id(brain_tok, "<|vision_start|>"),
                          token_id(brain_tok, "<|vision_end|>"), token_id(brain_tok, ACTION_TOKEN))
     model.tokenizer = brain_tok
     return model

@@ -6,7 +6,10 @@ position so far; the tokens of an image with a g x g grid of merge units share t
 position `base` and take `base + row` and `base + column` on the other two axes, where `base` is
 one past the last position before the image. The rotary frequencies are then split in
 `mrope_section` bands: the first band turns with the temporal position, the second with the row,
-the third with the column (the same split for both halves of the head dimension)."""
+the third with the column (the same split for both halves of the head dimension). Qwen3-VL keeps the
+positions and interleaves the bands instead (Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope):
+frequency j turns with the row when j % 3 == 1 and j < 3 * section[1], with the column when
+j % 3 == 2 and j < 3 * section[2], with the temporal position otherwise."""
 from __future__ import annotations
 
 import torch
@@ -27,19 +30,28 @@ def static_positions(prefix_len: int, images: int, grid: int) -> tuple[torch.Ten
     return torch.cat(cols, dim=1).long(), nxt
 
 
-def section_index(head_dim: int, section: tuple[int, ...]) -> torch.Tensor:
+def section_index(head_dim: int, section: tuple[int, ...], interleaved: bool = False) -> torch.Tensor:
     """For every rotary dimension, which axis (0 t, 1 h, 2 w) it turns with."""
+    if interleaved:
+        j = torch.arange(head_dim // 2)
+        half = torch.zeros_like(j)
+        half[(j % 3 == 1) & (j < 3 * section[1])] = 1
+        half[(j % 3 == 2) & (j < 3 * section[2])] = 2
+        if sum(section) != head_dim // 2:
+            raise ValueError(f"mrope_section {list(section)} sums to {sum(section)}, expected head_dim/2 = {head_dim // 2}")
+        return torch.cat([half, half]).long()
     half = torch.cat([torch.full((n,), i % 3) for i, n in enumerate(section)])
     if half.numel() != head_dim // 2:
         raise ValueError(f"mrope_section {list(section)} sums to {half.numel()}, expected head_dim/2 = {head_dim // 2}")
     return torch.cat([half, half]).long()
 
 
-def mrope_cos_sin(positions: torch.Tensor, head_dim: int, theta: float, section: tuple[int, ...]):
+def mrope_cos_sin(positions: torch.Tensor, head_dim: int, theta: float, section: tuple[int, ...],
+                  interleaved: bool = False):
     """positions (3, S) integer -> cos, sin (S, head_dim), float32 as the rotary embedding computes them."""
     inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
     inv_full = torch.cat([inv_freq, inv_freq])
-    sel = section_index(head_dim, section)
+    sel = section_index(head_dim, section, interleaved)
     pos = positions.to(torch.float32)[sel]                          # (head_dim, S)
     ang = pos.transpose(0, 1) * inv_full
     return ang.cos(), ang.sin()

@@ -98,8 +98,10 @@ class Qwen25Vision(nn.Module):
         self.register_buffer("rope_sin", emb.sin(), persistent=False)
         units = vcfg.window_size // vcfg.spatial_merge_size // p
         self.register_buffer("window", window_mask(grid, vcfg.spatial_merge_size, units), persistent=False)
-        self.register_buffer("mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(CLIP_STD).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("mean", torch.tensor(getattr(vcfg, "image_mean", CLIP_MEAN)).view(1, 3, 1, 1),
+                             persistent=False)
+        self.register_buffer("std", torch.tensor(getattr(vcfg, "image_std", CLIP_STD)).view(1, 3, 1, 1),
+                             persistent=False)
 
     def tokens_per_image(self) -> int:
         return (self.image_size // self.cfg.patch_size // self.cfg.spatial_merge_size) ** 2

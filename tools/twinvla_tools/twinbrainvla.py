@@ -1,5 +1,5 @@
-"""TwinBrainVLA (PhysBrainVLA's inference path): a frozen Qwen2.5-VL (left brain) beside a trainable
-one (right brain) joined by AsyMoT, the right brain's `<|action|>` readout, and starVLA's GR00T-style
+"""TwinBrainVLA (PhysBrainVLA's inference path): a frozen Qwen2.5-VL or Qwen3-VL (left brain) beside a
+trainable one (right brain) joined by AsyMoT, the right brain's `<|action|>` readout, and starVLA's GR00T-style
 action head.
 
 Names are the authors' state-dict names: `qwen_vl_interface.{frozen,trainable}_vlm.model.model.
@@ -7,8 +7,9 @@ Names are the authors' state-dict names: `qwen_vl_interface.{frozen,trainable}_v
 path never reads it), `action_model.*`. The checkpoint's alias copies under `qwen_vl_interface.model.*`
 are the trainable brain again (see families.ALIASES).
 
-Prompts (QWen2_5.build_qwenvl_inputs): each brain gets the Qwen chat template with its default
-system prompt, the cameras inside the user turn, the (CoT-wrapped) text, the assistant generation
+Prompts (QWen2_5.build_qwenvl_inputs, QWen3.build_qwenvl_inputs): each brain gets its base's chat
+template (Qwen2.5-VL's adds its default system prompt, Qwen3-VL's adds none; PhysBrainVLA's own
+system prompts are swallowed as keyword arguments), the cameras inside the user turn, the (CoT-wrapped) text, the assistant generation
 prompt. Left text: the instruction. Right text: "Instruction: {inst}\\nAction Query: " and
 `action_queries` `<|action|>` tokens joined by spaces. The fixed part before the text (system turn,
 user header, image blocks) lives in the graph; the text after the images is the prompt input."""
@@ -23,12 +24,21 @@ from .layers import (QwenDecoderLayer, RMSNorm, apply_rope, masked_softmax_atten
 from .masks import asymot_mask, causal_mask
 from .mrope import mrope_cos_sin, static_positions
 from .qwen25_vision import Qwen25Vision
-from .twinbrainvla_config import TwinBrainVLAConfig
+from .qwen3_text import Qwen3DecoderLayer
+from .qwen3_vision import Qwen3Vision
+from .twinbrainvla_config import QWEN3, TwinBrainVLAConfig
 
 SYSTEM = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+USER = "<|im_start|>user\n"
 GENERATION = "<|im_end|>\n<|im_start|>assistant\n"
 ACTION_TOKEN = "<|action|>"
 STATE_TOKEN = "<|propri|>"
+
+
+def prompt_prefix(cfg: TwinBrainVLAConfig) -> str:
+    """The chat template's text before the first image: Qwen2.5-VL's template opens with its default
+    system turn when the conversation has none; Qwen3-VL's opens with the user turn."""
+    return USER if cfg.vision.kind == QWEN3 else SYSTEM
 
 
 def prompt_templates(cfg: TwinBrainVLAConfig) -> dict[str, str]:
@@ -43,15 +53,25 @@ class LanguageModel(nn.Module):
         super().__init__()
         self.embed_tokens = nn.Embedding(vocab, t.hidden_size)
         self.layers = nn.ModuleList(
+            Qwen3DecoderLayer(t) if t.qk_norm else
             QwenDecoderLayer(t.hidden_size, t.num_attention_heads, t.num_key_value_heads, t.intermediate_size,
                              t.rms_norm_eps) for _ in range(t.num_hidden_layers))
         self.norm = RMSNorm(t.hidden_size, t.rms_norm_eps)
 
 
+def project_qkv(attn: nn.Module, h: torch.Tensor, heads: int, kv_heads: int):
+    """q, k, v (B, heads, S, head_dim) of one layer, before the rotary embedding (the authors' _project_qkv)."""
+    if hasattr(attn, "project"):
+        return attn.project(h)
+    return (split_heads(attn.q_proj(h), heads), split_heads(attn.k_proj(h), kv_heads),
+            split_heads(attn.v_proj(h), kv_heads))
+
+
 class QwenVLModel(nn.Module):
     def __init__(self, vocab: int, cfg: TwinBrainVLAConfig):
         super().__init__()
-        self.visual = Qwen25Vision(cfg.vision, cfg.image_size)
+        tower = Qwen3Vision if cfg.vision.kind == QWEN3 else Qwen25Vision
+        self.visual = tower(cfg.vision, cfg.image_size)
         self.language_model = LanguageModel(vocab, cfg.text)
 
 
@@ -76,7 +96,7 @@ class MoTInterface(nn.Module):
 
 
 class TwinBrainVLA(nn.Module):
-    """prefix_ids: the token ids of SYSTEM; vision_start / vision_end / action: token ids."""
+    """prefix_ids: the token ids of prompt_prefix(cfg); vision_start / vision_end / action: token ids."""
 
     def __init__(self, cfg: TwinBrainVLAConfig, frozen_vocab: int, trainable_vocab: int, prefix_ids: list[int],
                  vision_start: int, vision_end: int, action: int):
@@ -118,7 +138,7 @@ class TwinBrainVLA(nn.Module):
         text = self.text_start + torch.arange(text_len)
         pos = torch.cat([self.static_positions, text[None].expand(3, -1)], dim=1)
         t = self.cfg.text
-        return mrope_cos_sin(pos, t.hidden_size // t.num_attention_heads, t.rope_theta, t.mrope_section)
+        return mrope_cos_sin(pos, t.head_width, t.rope_theta, t.mrope_section, t.mrope_interleaved)
 
     def run_brains(self, left, right, cos_l, sin_l, cos_r, sin_r):
         """Both decoder stacks layer by layer up to the selected layer; the right brain's final-normed
@@ -135,12 +155,10 @@ class TwinBrainVLA(nn.Module):
         for i in range(last + 1):
             fl, tl = frozen.language_model.layers[i], trainable.language_model.layers[i]
             hl, hr = fl.input_layernorm(left), tl.input_layernorm(right)
-            ql = apply_rope(split_heads(fl.self_attn.q_proj(hl), t.num_attention_heads), cos_l, sin_l)
-            kl = apply_rope(split_heads(fl.self_attn.k_proj(hl), t.num_key_value_heads), cos_l, sin_l)
-            vl = split_heads(fl.self_attn.v_proj(hl), t.num_key_value_heads)
-            qr = apply_rope(split_heads(tl.self_attn.q_proj(hr), t.num_attention_heads), cos_r, sin_r)
-            kr = apply_rope(split_heads(tl.self_attn.k_proj(hr), t.num_key_value_heads), cos_r, sin_r)
-            vr = split_heads(tl.self_attn.v_proj(hr), t.num_key_value_heads)
+            ql, kl, vl = project_qkv(fl.self_attn, hl, t.num_attention_heads, t.num_key_value_heads)
+            qr, kr, vr = project_qkv(tl.self_attn, hr, t.num_attention_heads, t.num_key_value_heads)
+            ql, kl = apply_rope(ql, cos_l, sin_l), apply_rope(kl, cos_l, sin_l)
+            qr, kr = apply_rope(qr, cos_r, sin_r), apply_rope(kr, cos_r, sin_r)
             if i < last:  # the left stream past the selected layer cannot reach the readout
                 al = masked_softmax_attention(ql, repeat_kv(kl, groups), repeat_kv(vl, groups), left_allowed)
             ar = masked_softmax_attention(qr, repeat_kv(torch.cat([kl, kr], 2), groups),
