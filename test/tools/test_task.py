@@ -195,9 +195,7 @@ def _twinvla_eval(model: str, end: float, out: Path, scheme: str = "linear") -> 
     return json.loads((out / "eval" / "metrics.json").read_text())
 
 
-# twinbrainvla-demo rejoins this list when it is retrained on the authors' architecture (its weights are the
-# previous architecture's; its graphs still run, see test/eval/task-demo.test.ts); twinbrainvla-tiny stands in.
-@pytest.mark.parametrize("model,scheme", [("models/twinvla-demo", "minimum_jerk"), ("models/twinbrainvla-tiny", "cubic"),
+@pytest.mark.parametrize("model,scheme", [("models/twinvla-demo", "minimum_jerk"), ("models/twinbrainvla-demo", "cubic"),
                                           ("models/twinvla-tiny", "linear")])
 def test_reference_evaluation_agrees_with_twinvla_eval(model, scheme, tmp_path):
     from twinvla_tools.task.reference_eval import compare, evaluate, load_params
@@ -210,7 +208,7 @@ def test_reference_evaluation_agrees_with_twinvla_eval(model, scheme, tmp_path):
     assert not [line for line in lines if line.startswith("FAIL")], "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", ["twinvla-demo"])
+@pytest.mark.parametrize("name", ["twinvla-demo", "twinbrainvla-demo"])
 def test_demo_model_regenerates_from_its_checkpoint_byte_for_byte(name, tmp_path):
     import shutil
     import yaml

@@ -59,12 +59,15 @@ class LanguageModel(nn.Module):
         self.norm = RMSNorm(t.hidden_size, t.rms_norm_eps)
 
 
-def project_qkv(attn: nn.Module, h: torch.Tensor, heads: int, kv_heads: int):
-    """q, k, v (B, heads, S, head_dim) of one layer, before the rotary embedding (the authors' _project_qkv)."""
+def rotated_qkv(attn: nn.Module, h: torch.Tensor, heads: int, kv_heads: int, cos, sin):
+    """q, k (rotated) and v (B, heads, S, head_dim) of one layer (the authors' _project_qkv, then RoPE).
+    Qwen2.5-VL's path keeps the operation order of the committed graphs (they regenerate byte for byte)."""
     if hasattr(attn, "project"):
-        return attn.project(h)
-    return (split_heads(attn.q_proj(h), heads), split_heads(attn.k_proj(h), kv_heads),
-            split_heads(attn.v_proj(h), kv_heads))
+        q, k, v = attn.project(h)
+        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
+    q = apply_rope(split_heads(attn.q_proj(h), heads), cos, sin)
+    k = apply_rope(split_heads(attn.k_proj(h), kv_heads), cos, sin)
+    return q, k, split_heads(attn.v_proj(h), kv_heads)
 
 
 class QwenVLModel(nn.Module):
@@ -155,10 +158,8 @@ class TwinBrainVLA(nn.Module):
         for i in range(last + 1):
             fl, tl = frozen.language_model.layers[i], trainable.language_model.layers[i]
             hl, hr = fl.input_layernorm(left), tl.input_layernorm(right)
-            ql, kl, vl = project_qkv(fl.self_attn, hl, t.num_attention_heads, t.num_key_value_heads)
-            qr, kr, vr = project_qkv(tl.self_attn, hr, t.num_attention_heads, t.num_key_value_heads)
-            ql, kl = apply_rope(ql, cos_l, sin_l), apply_rope(kl, cos_l, sin_l)
-            qr, kr = apply_rope(qr, cos_r, sin_r), apply_rope(kr, cos_r, sin_r)
+            ql, kl, vl = rotated_qkv(fl.self_attn, hl, t.num_attention_heads, t.num_key_value_heads, cos_l, sin_l)
+            qr, kr, vr = rotated_qkv(tl.self_attn, hr, t.num_attention_heads, t.num_key_value_heads, cos_r, sin_r)
             if i < last:  # the left stream past the selected layer cannot reach the readout
                 al = masked_softmax_attention(ql, repeat_kv(kl, groups), repeat_kv(vl, groups), left_allowed)
             ar = masked_softmax_attention(qr, repeat_kv(torch.cat([kl, kr], 2), groups),
