@@ -4,8 +4,8 @@
  *  - latest: the newest chunk that covers the time;
  *  - temporal_ensemble: every covering chunk, weighted exp(-coefficient * i) with i = 0 the oldest
  *    (ACT's temporal ensembling, on times rather than step indices since chunks need not align);
- *  - crossfade: from the previous chunk to the new one over `steps` of the new chunk's dt, starting
- *    when it arrives; the weight rises linearly (a velocity step at both ends) or along the
+ *  - crossfade: from what was commanded before (the previous chunk, or the blend still fading in) to
+ *    the new chunk over `steps` of the new chunk's dt, starting when it arrives; the weight rises linearly (a velocity step at both ends) or along the
  *    minimum-jerk profile 10s^3 - 15s^4 + 6s^5 (zero velocity and acceleration of the weight at both
  *    ends, so the hand-over itself adds no jerk spike).
  */
@@ -117,16 +117,25 @@ export class ChunkTimeline {
         return blendTargets(active.map((e, i) => ({ target: sampleChunk(e.chunk, t, this.#gripper, this.#interpolation), weight: Math.exp(-m * i) })));
       }
       case 'crossfade': {
-        const current = sampleChunk(newest.chunk, t, this.#gripper, this.#interpolation);
-        const previous = active.length > 1 ? (active[active.length - 2] as Entry) : null;
-        const span = this.#blend.steps * Number(stepNs(newest.chunk));
-        const s = span > 0 ? Number(t - newest.arrival) / span : 1;
-        const alpha = this.#blend.profile === 'minimum_jerk' && s < 1 ? s * s * s * (10 - 15 * s + 6 * s * s) : s;
-        if (!previous || alpha >= 1) return current;
-        return blendTargets([
-          { target: sampleChunk(previous.chunk, t, this.#gripper, this.#interpolation), weight: 1 - alpha },
-          { target: current, weight: alpha },
-        ]);
+        // A chain of fades: each chunk fades in over what was commanded before it (the previous
+        // fade's result), so a chunk that arrives while the last one is still fading in takes over
+        // from the blend, not from the older chunk alone (no jump when fades overlap).
+        const span = (e: Entry): number => this.#blend.kind === 'crossfade' ? this.#blend.steps * Number(stepNs(e.chunk)) : 0;
+        const weight = (e: Entry): number => {
+          const w = span(e);
+          const s = w > 0 ? Math.min(Number(t - e.arrival) / w, 1) : 1;
+          return this.#blend.kind === 'crossfade' && this.#blend.profile === 'minimum_jerk' ? s * s * s * (10 - 15 * s + 6 * s * s) : s;
+        };
+        // From the newest chunk that has fully faded in (or the oldest active one).
+        let first = active.length - 1;
+        while (first > 0 && weight(active[first] as Entry) < 1) first--;
+        let acc = sampleChunk((active[first] as Entry).chunk, t, this.#gripper, this.#interpolation);
+        for (const e of active.slice(first + 1)) {
+          const alpha = weight(e);
+          const current = sampleChunk(e.chunk, t, this.#gripper, this.#interpolation);
+          acc = alpha >= 1 ? current : blendTargets([{ target: acc, weight: 1 - alpha }, { target: current, weight: alpha }]);
+        }
+        return acc;
       }
       default: {
         const never: never = this.#blend;

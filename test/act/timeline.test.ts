@@ -67,6 +67,19 @@ describe('chunk timeline', () => {
     assert.ok(close(x(tl, 10.65), 1));
   });
 
+  it('crossfade: a chunk arriving while the last is still fading in takes over from the blend, without a jump', () => {
+    const tl = new ChunkTimeline('left', { kind: 'crossfade', steps: 4, profile: 'linear' }, 'lerp');
+    tl.add(chunk(10, Array(20).fill(0)), ns(10));
+    tl.add(chunk(10.1, Array(20).fill(1)), ns(10.1)); // fades in over 10.1 .. 10.5
+    assert.ok(close(x(tl, 10.3), 0.5));
+    tl.add(chunk(10.3, Array(20).fill(2)), ns(10.3)); // arrives half-way through that fade
+    // At its arrival the command is still the blend (0.5), not the chunk before (1) or the oldest (0).
+    assert.ok(close(x(tl, 10.3), 0.5));
+    // Then: the earlier fade goes on inside (0.75 at 10.4), the new chunk fades in over it (a quarter).
+    assert.ok(close(x(tl, 10.4), 0.75 * 0.75 + 0.25 * 2));
+    assert.ok(close(x(tl, 10.7), 2));
+  });
+
   it('slerps rotation and holds or lerps the gripper', () => {
     const half: Quat = [0, 0, Math.SQRT1_2, Math.SQRT1_2];
     const c: ArmChunk = { stamp: 0n, dt: 1, poses: [{ t: [0, 0, 0], q: Q }, { t: [0, 0, 0], q: half }], gripper: [0, 1] };

@@ -171,7 +171,7 @@ def _params_with(out: Path, scheme: str) -> Path:
     import yaml
     doc = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text())
     for key, node in doc.items():
-        # The reference replays the protocol without real-time chunking, chunk smoothing or crossfade.
+        # The reference replays the protocol without real-time chunking, chunk smoothing or crossfade,
         if key.split("/")[-1] == "twinvla_policy":
             node.setdefault("ros__parameters", {})["rtc"] = {"enabled": False}
         if key.split("/")[-1] in ("twinvla_left_executor", "twinvla_right_executor"):
@@ -179,6 +179,8 @@ def _params_with(out: Path, scheme: str) -> Path:
             p["interpolation"] = scheme
             p["smoothing"] = {"jerk_weight": 0.0}
             p["blending"] = {"mode": "temporal_ensemble"}
+            # Nor the distance guards (the reference's safety filter is the box, speed and gripper).
+            p.setdefault("safety", {}).update({"max_tracking_distance": 0.0, "min_arm_distance": 0.0})
     path = out / "params.yaml"
     path.write_text(yaml.safe_dump(doc))
     return path
