@@ -48,7 +48,10 @@ function toNanoseconds(t: { secondsAndNanoseconds: { seconds: bigint; nanosecond
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => Number(x));
+  // rclnodejs hands array parameters over as typed arrays (BigInt64Array for integers).
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Array.from(v, (x) => Number(x));
+  if (v instanceof Float64Array || v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint32Array ||
+      v instanceof Int16Array || v instanceof Uint16Array || v instanceof Int8Array || v instanceof Uint8Array) return Array.from(v);
   if (Array.isArray(v)) return v.map(plain);
   return v;
 }
