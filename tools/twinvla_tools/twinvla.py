@@ -21,11 +21,12 @@ from torch import nn
 
 from .image_resize import EagleImagePreprocess
 from .layers import (QwenDecoderLayer, batch_rows, RMSNorm, rope_cos_sin, apply_rope, split_heads, merge_heads,
-                     repeat_kv, masked_softmax_attention, SiglipEncoderLayer)
+                     repeat_kv, masked_softmax_attention)
 from .masks import joint_attention_mask, joint_position_ids, common_key_weight
 from .twinvla_config import TwinVLAArch
 from .twinvla_dit import DiTPolicy
-from .vision import SiglipEmbeddings, pixel_shuffle
+from . import vision
+from .vision import pixel_shuffle
 
 CAMERA_ROLES = ("head", "left_wrist", "right_wrist")
 
@@ -56,23 +57,16 @@ class SiglipHead(nn.Module):
         self.mlp.fc2 = nn.Linear(mlp, width)
 
 
-class SiglipTransformer(nn.Module):
+class SiglipTransformer(vision.SiglipTransformer):
+    """vision.py's SigLIP with the checkpoint's layer-norm eps and, where it has one, the pooling head."""
+
     def __init__(self, v, use_head: bool):
-        super().__init__()
-        self.embeddings = SiglipEmbeddings(v.width, v.image_size, v.patch)
-        self.encoder = nn.Module()
-        self.encoder.layers = nn.ModuleList(SiglipEncoderLayer(v.width, v.heads, v.mlp) for _ in range(v.layers))
+        super().__init__(v)
         for layer in self.encoder.layers:
             layer.layer_norm1.eps = layer.layer_norm2.eps = v.ln_eps
-        self.post_layernorm = nn.LayerNorm(v.width, eps=v.ln_eps)
+        self.post_layernorm.eps = v.ln_eps
         if use_head:
             self.head = SiglipHead(v.width, v.mlp)
-
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        x = self.embeddings(pixels)
-        for layer in self.encoder.layers:
-            x = layer(x)
-        return self.post_layernorm(x)
 
 
 class SiglipVisionModel(nn.Module):
