@@ -1,45 +1,36 @@
 /**
- * A wall-clock, in-process Graph for benchmarks: real timers (setTimeout aimed at each due time, as
- * rcl timers are), immediate delivery of published messages, inference run as it comes.
+ * A wall-clock, in-process Graph for benchmarks: real timers (a timer thread waking the JavaScript
+ * thread at each deadline, as rcl's wait thread does in rclnodejs: bench/tick-clock.ts), immediate
+ * delivery of published messages, inference run as it comes.
  */
 import { MemoryLogger } from '../src/log.js';
 import { resolveParams, type ParamSpec } from '../src/config/params.js';
 import { resolveTopic, type Graph, type Publisher, type Timer } from '../src/graph/port.js';
 import { secondsToNs } from '../src/time.js';
+import { TickClock } from './tick-clock.js';
 
 export class WallBus {
   readonly #listeners = new Map<string, ((m: unknown) => void)[]>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #clock = new TickClock();
   readonly taps: ((topic: string, time: number) => void)[] = [];
-  readonly t0 = performance.now();
+  readonly #t0 = TickClock.now();
 
+  /** Seconds since the bus was made. */
   now(): number {
-    return (performance.now() - this.t0) / 1e3;
+    return this.#seconds(TickClock.now());
+  }
+
+  #seconds(ns: bigint): number {
+    return Number(ns - this.#t0) / 1e9;
   }
 
   deliver(topic: string, msg: unknown): void {
     for (const l of this.#listeners.get(topic) ?? []) l(msg);
   }
 
-  /** A repeating timer; `onFire(ideal, actual)` sees each firing's due and actual time. */
+  /** A repeating timer; `onFire(ideal, actual)` sees each firing's due and actual time (seconds). */
   every(period: number, callback: () => void, onFire?: (ideal: number, actual: number) => void): Timer {
-    const start = this.now();
-    let k = 1;
-    let handle: NodeJS.Timeout;
-    const arm = (): void => {
-      const due = start + k * period;
-      handle = setTimeout(() => {
-        const actual = this.now();
-        onFire?.(due, actual);
-        // A late firing skips the due times it has passed: those ticks are missed.
-        k = Math.max(k + 1, Math.floor((actual - start) / period) + 1);
-        callback();
-        arm();
-      }, Math.max(0, Math.ceil((due - this.now()) * 1e3)));
-      this.#timers.push(handle);
-    };
-    arm();
-    return { cancel: () => clearTimeout(handle) };
+    return this.#clock.every(period, callback, onFire ? (due, actual) => onFire(this.#seconds(due), this.#seconds(actual)) : undefined);
   }
 
   node(name: string, parameters: Record<string, unknown>, onTimer?: (period: number, ideal: number, actual: number) => void): Graph {
@@ -66,7 +57,8 @@ export class WallBus {
     };
   }
 
-  stop(): void {
-    for (const t of this.#timers) clearTimeout(t);
+  /** Stops every timer (and the timer thread). */
+  stop(): Promise<void> {
+    return this.#clock.stop();
   }
 }

@@ -71,6 +71,9 @@ export class ThreadedPolicy implements PolicyRunner {
   }
 
   async release(): Promise<void> {
+    // Held until the thread has exited: an unreferenced worker lets the process end first, and the
+    // caller's `await release()` would never return (a bench ended without printing its figures).
+    this.#worker.ref();
     this.#worker.postMessage({ kind: 'release' } satisfies WorkerRequest);
     await new Promise((r) => this.#worker.once('exit', r));
   }

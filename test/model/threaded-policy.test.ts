@@ -1,9 +1,13 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { MemoryLogger } from '../../src/log.js';
 import { Policy } from '../../src/model/policy.js';
 import { ThreadedPolicy } from '../../src/model/threaded-policy.js';
-import { rejection, TWINBRAINVLA_TINY } from '../helpers.js';
+import { rejection, ROOT, TWINBRAINVLA_TINY } from '../helpers.js';
 
 describe('policy in a worker thread', () => {
   it('gives the same chunk as in-thread, keeps the event loop free, and passes errors with their class', async () => {
@@ -41,5 +45,20 @@ describe('policy in a worker thread', () => {
     assert.match(e.message, /instruction: expected a non-empty string/);
     await threaded.release();
     await local.release();
+  });
+
+  it('release() returns when nothing else keeps the process alive (a program that ends after it still runs its last lines)', () => {
+    // Without a prediction in flight the worker is unreferenced; release() must hold the process until
+    // the thread has exited, or `await release()` never returns and what follows it never runs.
+    const module = join(ROOT, 'dist', 'src', 'model', 'threaded-policy.js');
+    const script = `const { ThreadedPolicy } = await import(${JSON.stringify(module)});
+      const p = await ThreadedPolicy.create(${JSON.stringify(TWINBRAINVLA_TINY)}, { providers: ['cpu'], warmupRuns: 0, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      await p.release();
+      console.log('after release');`;
+    const file = join(mkdtempSync(join(tmpdir(), 'twinvla-release-')), 'release.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'after release');
   });
 });
