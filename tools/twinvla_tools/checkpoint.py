@@ -87,6 +87,17 @@ def load_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], strip
     """renames: checkpoint name -> model name. aliases: alias name -> source name, both in the
     checkpoint's naming (after strip_prefix and renames)."""
     own = model.state_dict()
+    report, matched = match(own, state_dict, strip_prefix, renames, aliases)
+    with torch.no_grad():
+        model.load_state_dict({k: v.to(own[k].dtype) for k, v in matched.items()}, strict=False)
+    return report
+
+
+def match(own: dict[str, torch.Tensor], state_dict: dict[str, torch.Tensor], strip_prefix: str = "",
+          renames: dict[str, str] | None = None, aliases: dict[str, str] | None = None
+          ) -> tuple[LoadReport, dict[str, torch.Tensor]]:
+    """The checkpoint's tensors by the model's names (own: the model's state dict; its tensors may be
+    on the meta device, only names, shapes and dtypes are read), and the report; nothing loaded."""
     renames, aliases = renames or {}, aliases or {}
     report = LoadReport()
     matched: dict[str, torch.Tensor] = {}
@@ -115,7 +126,45 @@ def load_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], strip
             matched[alias] = matched[source]
     bad_shape = {m.split(":")[0] for m in report.mismatched}
     report.missing = sorted(k for k in own if k not in matched and k not in bad_shape)
-    with torch.no_grad():
-        model.load_state_dict({k: v.to(own[k].dtype) for k, v in matched.items()}, strict=False)
     report.loaded = len(matched)
-    return report
+    return report, matched
+
+
+SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+                      "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8,
+                      "U8": torch.uint8, "BOOL": torch.bool}
+
+
+def open_mapped(path: str | Path) -> dict[str, torch.Tensor]:
+    """The checkpoint's tensors backed by the file itself (memory-mapped, copy-on-write): nothing is
+    read until a tensor is used, and what is read stays reclaimable page cache. A .pt/.bin in
+    torch.save's zip format, a .safetensors file, or a folder of them (merged)."""
+    import mmap
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    if path.is_dir():
+        files = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin")) or sorted(path.glob("*.pt"))
+        if not files:
+            raise FileNotFoundError(f"checkpoint folder {path} holds no *.safetensors, *.bin or *.pt file")
+        return {k: v for f in files for k, v in open_mapped(f).items()}
+    if path.suffix != ".safetensors":
+        try:
+            return _unwrap(torch.load(str(path), map_location="cpu", weights_only=True, mmap=True), path)
+        except RuntimeError as e:
+            raise ValueError(f"{path}: cannot be memory-mapped ({e}); re-save it with torch.save (zip format) "
+                             "or as .safetensors") from e
+    with open(path, "rb") as f:
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    n = int.from_bytes(mm[:8], "little")
+    header = json.loads(mm[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = SAFETENSORS_DTYPES[info["dtype"]]
+        start, end = info["data_offsets"]
+        count = (end - start) // torch.empty((), dtype=dtype).element_size()
+        flat = torch.frombuffer(mm, dtype=dtype, count=count, offset=8 + n + start) if count else torch.empty(0, dtype=dtype)
+        out[name] = flat.reshape(info["shape"])
+    return out

@@ -6,6 +6,7 @@ encoder.onnx, denoiser.onnx, tokenizer.json and fixtures/fixture.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 from dataclasses import replace
 import hashlib
 import json
@@ -21,13 +22,14 @@ import yaml
 from tokenizers import Tokenizer
 
 from . import EXPORTER_VERSION
-from .checkpoint import load_into, read_state_dict
+from .checkpoint import load_into, match, open_mapped, read_state_dict
 from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, camera_size, checkpoint_aliases, family,
                        flow_settings, model_tokenizer, prompt_templates)
 from .fixtures import make_fixture
 from .statistics import read_statistics
+from .streamed import SeededWeights, parameters_on_meta
 from .twinvla_config import read_arch
-from .tokenizer import build_tokenizer
+from .tokenizer import build_tokenizer, encode
 
 OPSET = 18
 PARITY_TOLERANCE = 1e-4
@@ -95,14 +97,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def export_graphs(model, fam, out: Path, fixture: dict) -> None:
+def fixture_ids(fixture: dict) -> dict[str, list[int]]:
+    return {k: v["data"] for k, v in fixture["expected"]["input_ids"].items()}
+
+
+def export_graphs(model, fam, out: Path, ids: dict[str, list[int]], state_dim: int) -> None:
     enc = EncoderGraph(model).eval()
     den = DenoiserGraph(model).eval()
     prompts = prompt_templates(fam, model)
-    imgs = [torch.zeros((1, *camera_size(model, role), 3), dtype=torch.uint8) for role in CAMERAS]
-    ids = [torch.tensor([fixture["expected"]["input_ids"][k]["data"]]) for k in prompts]
-    state = torch.zeros((1, len(fixture["expected"]["state_normalized"]["data"])))
-    enc_args = (*imgs, *ids, state)
+    enc_args = trace_inputs(model, prompts, ids, state_dim)
     enc_inputs = [*IMAGE_INPUTS, *prompts, "state"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -119,6 +122,42 @@ def export_graphs(model, fam, out: Path, fixture: dict) -> None:
                           dynamic_axes={k: {0: "batch"} for k in [*den_inputs, "velocity"]})
     for name in ("encoder.onnx", "denoiser.onnx"):
         onnx.checker.check_model(str(out / name))
+
+
+def trace_inputs(model, prompts: dict[str, str], ids: dict[str, list[int]], state_dim: int) -> tuple:
+    """Example encoder inputs: black cameras at the model's sizes, the prompt ids, a zero state."""
+    imgs = [torch.zeros((1, *camera_size(model, role), 3), dtype=torch.uint8) for role in CAMERAS]
+    return (*imgs, *[torch.tensor([ids[k]]) for k in prompts], torch.zeros((1, state_dim)))
+
+
+def export_streamed_graphs(model, fam, out: Path, tok, weights, stored: str, compute: str) -> dict:
+    """The graphs traced over untouched storage, then their weights written one tensor at a time
+    (streamed.py): for models whose weights do not fit in memory. Returns what was written per graph."""
+    from .fixtures import INSTRUCTION, fixture_state
+    from .streamed import attach_weights, to_fp16_compute, trace, untouched_parameters
+    untouched_parameters(model)
+    prompts = prompt_templates(fam, model)
+    ids = {k: encode(model_tokenizer(model, tok), v.replace("{instruction}", INSTRUCTION)) for k, v in prompts.items()}
+    enc_args = trace_inputs(model, prompts, ids, len(fixture_state()))
+    seen = {}
+    enc = EncoderGraph(model).eval()
+    # The traced run's outputs (from the placeholder weights) are the denoiser's example conditioning.
+    handle = enc.register_forward_hook(lambda m, i, o: seen.setdefault("cond", [t.detach() for t in o]))
+    trace(enc, enc_args, out / "encoder.onnx", input_names=[*IMAGE_INPUTS, *prompts, "state"],
+          output_names=list(fam.encoder_outputs), opset_version=OPSET, dynamic_axes={k: {1: f"{k}_length"} for k in prompts})
+    handle.remove()
+    by_name = dict(zip(fam.encoder_outputs, seen["cond"]))
+    x = torch.zeros((1, model.cfg.horizon, 2 * model.cfg.arm_dim))
+    den_inputs = ["x_t", "t", *fam.conditioning]
+    trace(DenoiserGraph(model).eval(), (x, torch.tensor([0.5]), *[by_name[o] for o in fam.conditioning.values()]),
+          out / "denoiser.onnx", input_names=den_inputs, output_names=["velocity"], opset_version=OPSET,
+          dynamic_axes={k: {0: "batch"} for k in [*den_inputs, "velocity"]})
+    written = {}
+    for name in ("encoder.onnx", "denoiser.onnx"):
+        if compute == "fp16":
+            to_fp16_compute(out / name)
+        written[name] = attach_weights(out / name, weights, "fp16" if compute == "fp16" else stored)
+    return written
 
 
 def image_normalization(model, fam) -> dict:
@@ -258,7 +297,8 @@ def export(args) -> Path:
         if args.family != "twinbrainvla":
             raise SystemExit("--run reads a starVLA run folder (TwinBrainVLA); use --family twinbrainvla")
         arch, _, vlm_dir = read_run_folder(Path(args.run), args.base_vlm)
-        checkpoint = checkpoint or str(latest_checkpoint(Path(args.run)))
+        if not getattr(args, "random_weights", False):
+            checkpoint = checkpoint or str(latest_checkpoint(Path(args.run)))
         stats_file = stats_file or str(Path(args.run) / "dataset_statistics.json")
         tokenizer_file = tokenizer_file or str(vlm_dir / "tokenizer.json")
         args.preset = "run"
@@ -271,13 +311,28 @@ def export(args) -> Path:
     if sizes and args.family != "twinvla":
         raise SystemExit(f"--camera-size: {args.family} takes square images of its vision tower's size; "
                          "only TwinVLA resizes inside its graph")
+    stored = getattr(args, "stream_weights", None)
+    random_weights = getattr(args, "random_weights", False)
+    if stored and getattr(args, "variant", None):
+        raise SystemExit("--variant rewrites graphs held in memory; with --stream-weights, write the fp16 GPU "
+                         "variant with --stream-compute fp16 (into its own --out)")
+    if random_weights and (not stored or checkpoint):
+        raise SystemExit("--random-weights draws each weight from --seed as it is written: it goes with "
+                         "--stream-weights and without --checkpoint")
     torch.manual_seed(args.seed)
-    model = (fam.build(arch, tok, sizes) if sizes else fam.build(arch, tok)).eval()
+    with parameters_on_meta() if stored else contextlib.nullcontext():
+        model = (fam.build(arch, tok, sizes) if sizes else fam.build(arch, tok)).eval()
     model_tokenizer(model, tok).save(str(out / "tokenizer.json"))
     args.checkpoint = checkpoint
     what = f"{args.family}/{args.preset}" if isinstance(arch, str) else f"{args.family} from {checkpoint or args.run}"
-    if checkpoint:
+    weights = SeededWeights(model, args.seed) if random_weights else None
+    if checkpoint and stored:
+        report, matched = match(model.state_dict(), open_mapped(checkpoint), args.strip_prefix,
+                                aliases=checkpoint_aliases(model))
+        weights = checkpoint_weights(matched, checkpoint)
+    elif checkpoint:
         report = load_into(model, read_state_dict(checkpoint), args.strip_prefix, aliases=checkpoint_aliases(model))
+    if checkpoint:
         print(report.summary(), file=sys.stderr)
         if not report.complete and not args.allow_partial:
             raise SystemExit(f"checkpoint {checkpoint} does not match the {what} architecture (see above); "
@@ -293,15 +348,26 @@ def export(args) -> Path:
     dt = fam.dt if dt_arg is None else dt_arg
     if not dt > 0:
         raise SystemExit(f"--dt {dt_arg}: expected seconds between chunk steps > 0 (1 / the dataset's control rate)")
+    if stored:
+        if weights is None:
+            raise SystemExit("--stream-weights writes the weights of a checkpoint (--checkpoint or --run) or, "
+                             "with --random-weights, weights drawn from --seed")
+        (out / "fixtures" / "fixture.json").unlink(missing_ok=True)  # an earlier export's would not match
+        compute = getattr(args, "stream_compute", "fp32")
+        written = export_streamed_graphs(model, fam, out, tok, weights, stored, compute)
+        write_manifest(model, fam, args, stats, out, flow, dt)
+        print(f"exported {out} ({what}), weights streamed: " + ", ".join(
+            f"{k} {v['tensors']} tensors, {v['bytes']} bytes of external data" for k, v in written.items())
+            + f"; stored {'fp16' if compute == 'fp16' else stored}, computed {compute}. "
+            "No fixture: the PyTorch reference needs the weights in memory (the streamed graphs are checked "
+            "against the in-memory export at test sizes)")
+        return out
     inputs_file = getattr(args, "fixture_inputs", None)
     given = dict(np.load(inputs_file)) if inputs_file else None
     fixture = make_fixture(model, fam, tok, stats, args.seed, flow, given)
-    export_graphs(model, fam, out, fixture)
+    export_graphs(model, fam, out, fixture_ids(fixture), len(fixture["expected"]["state_normalized"]["data"]))
     (out / "fixtures" / "fixture.json").write_text(json.dumps(fixture, separators=(",", ":")) + "\n")
-    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out, flow, dt)
-    (out / "model.yaml").write_text(
-        "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
-        + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
+    write_manifest(model, fam, args, stats, out, flow, dt)
     err = verify_with_onnxruntime(out, fam, fixture)
     print(f"exported {out} ({what}); onnxruntime vs PyTorch max abs error {err:.3g}")
     if err > PARITY_TOLERANCE:
@@ -316,6 +382,23 @@ def export(args) -> Path:
     for kind in getattr(args, "variant", None) or []:
         export_variant(out, kind)
     return out
+
+
+def checkpoint_weights(matched: dict, checkpoint: str):
+    """A streamed export's weights by name; one the checkpoint lacks (--allow-partial) has no values to write."""
+    def weight(key: str):
+        if key not in matched:
+            raise SystemExit(f"checkpoint {checkpoint} has no {key}: --stream-weights writes only the checkpoint's "
+                             "tensors (the in-memory export fills missing ones from --seed)")
+        return matched[key]
+    return weight
+
+
+def write_manifest(model, fam, args, stats: dict, out: Path, flow, dt: float) -> None:
+    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out, flow, dt)
+    (out / "model.yaml").write_text(
+        "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
+        + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
 
 
 def export_variant(out: Path, kind: str) -> Path:
@@ -359,6 +442,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fixture-inputs", metavar="NPZ",
                    help="inputs for the fixture instead of generated ones (image_head, image_left_wrist, "
                         "image_right_wrist, state, instruction, noise): to compare `twinvla predict` with another run")
+    p.add_argument("--stream-weights", choices=["fp32", "bf16", "fp16"],
+                   help="export without the weights in memory (models larger than the machine): the graphs are "
+                        "traced over untouched storage and each weight is written into <graph>.onnx.data as it is "
+                        "read, stored in this dtype and computed in fp32 (bf16 / fp16: widened by a Cast where "
+                        "read). No fixture is written; run such graphs without constant folding "
+                        "(streamed.session_options)")
+    p.add_argument("--stream-compute", choices=["fp32", "fp16"], default="fp32",
+                   help="with --stream-weights: fp16 writes the GPU variant instead (weights and arithmetic in fp16)")
+    p.add_argument("--random-weights", action="store_true",
+                   help="with --stream-weights and no checkpoint: each weight drawn from --seed as it is written "
+                        "(streamed.SeededWeights), for exports at sizes no checkpoint here has")
     p.add_argument("--dt", type=float, help="seconds between chunk steps: 1 / the checkpoint's data rate "
                    "(TwinVLA: Tabletop-Sim and Anubis 20 Hz -> 0.05, RoboTwin 15 Hz -> 0.0667)")
     return p
