@@ -160,3 +160,30 @@ def test_a_streamed_export_refuses_what_it_cannot_write(tmp_path):
         exported(tmp_path, run, "partial", "--stream-weights", "fp32", "--allow-partial")
     with pytest.raises(SystemExit, match="--stream-compute fp16"):
         exported(tmp_path, run, "variant", "--stream-weights", "fp32", "--variant", "fp16")
+
+
+@pytest.mark.parametrize("brains,hidden,heads,image,vocab", [("qwen2.5-vl-3b", 2048, 16, 224, 151665),
+                                                             ("qwen3-vl-4b", 2560, 32, 256, 151669)])
+def test_the_published_run_folders_read_back_at_the_published_dimensions(tmp_path, brains, hidden, heads, image, vocab):
+    """What published_brain writes is a run folder the exporter reads: the base VLM's sizes, the
+    released head, an image size its processor keeps, the base's vocabulary."""
+    from tokenizers import Tokenizer
+    from twinvla_tools.published_brain import folder
+    from twinvla_tools.twinbrainvla_config import read_run_folder
+    cfg, _, vlm = read_run_folder(folder(tmp_path, brains))
+    assert (cfg.text.hidden_size, cfg.text.num_hidden_layers, cfg.text.num_attention_heads) == (hidden, 36, heads)
+    assert (cfg.head.num_layers, cfg.head.output_dim, cfg.head.input_embedding_dim) == (16, 2560, 768)
+    assert cfg.image_size == image and cfg.head.num_inference_timesteps == 4
+    assert Tokenizer.from_file(str(vlm / "tokenizer.json")).get_vocab_size() == vocab
+
+
+def test_measure_reports_the_peak_and_stops_a_process_past_its_limit(capsys):
+    import json, sys
+    from twinvla_tools.published_brain import measure
+    hold = "import time; b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep({})"
+    assert measure([sys.executable, "-c", hold.format(1)], limit_gib=4) == 0
+    done = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert done["peak_rss_anon_gib"] >= 0.29 and done["stopped_at_limit_gib"] is None
+    assert measure([sys.executable, "-c", hold.format(60)], limit_gib=0.1) == -9  # SIGKILL, not the sleep's end
+    stopped = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert stopped["stopped_at_limit_gib"] == 0.1 and stopped["exit"] == -9
