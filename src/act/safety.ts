@@ -1,11 +1,12 @@
 /**
  * The last gate before a target is published, per arm, in this order: finite values; inside the
  * workspace box (in the output frame); within `max_tracking_distance` of the measured pose (a
- * blocked or lagging arm is not dragged by a target running away from it); the acceleration and
- * jerk limits (motion-limiter.ts: the stream shaped, not clipped); the linear and angular speed
- * limits from the previous target; not closer to the other arm's latest target than
- * `min_arm_distance` (a move towards it that would cross the bound holds the previous position);
- * gripper in range. The first target after a start or a reset starts from the measured pose, which
+ * blocked or lagging arm is not dragged by a target running away from it); away from the other
+ * arm's latest target, eased over `arm_distance_band` (easedGap) so that it ends no nearer than
+ * `min_arm_distance` without a kink in its motion; the acceleration and jerk limits
+ * (motion-limiter.ts: the stream shaped, not clipped); the linear and angular speed limits from the
+ * previous target; a step that would still come within `min_arm_distance`, nearer than before,
+ * holds the previous position; gripper in range. The first target after a start or a reset starts from the measured pose, which
  * must itself be inside the box. Every intervention is counted by kind; a refused target publishes
  * nothing. The quaternion goes out in the hemisphere of the last published one, across resets too:
  * the published stream never flips sign.
@@ -39,6 +40,8 @@ export interface SafetyLimits {
   maxTrackingDistance: number;
   /** Smallest distance (m) from the other arm's latest target; 0: off. */
   minArmDistance: number;
+  /** Width (m) of the easing above and below minArmDistance (easedGap); 0: a plain projection. */
+  armDistanceBand: number;
 }
 
 export type Intervention =
@@ -173,6 +176,16 @@ export class SafetyFilter {
         interventions.push('tracking_distance');
       }
     }
+    if (L.minArmDistance > 0 && otherArm && otherArm !== 'unavailable') {
+      const gap = distance(t, otherArm);
+      const eased = easedGap(gap, L.minArmDistance, L.armDistanceBand);
+      if (eased > gap && gap > 0) {
+        // Radially out from the other arm's target, to the eased distance; back into the box after.
+        t = lerpVec(otherArm, t, eased / gap);
+        t = t.map((v, i) => Math.min(Math.max(v, L.workspaceMin[i] as number), L.workspaceMax[i] as number)) as Vec3;
+        interventions.push('arm_distance');
+      }
+    }
     const shaped = this.#motion.step(t, step);
     if (shaped.limited) interventions.push(shaped.limited === 'jerk' ? 'linear_jerk' : 'linear_acceleration');
     t = shaped.p;
@@ -190,11 +203,12 @@ export class SafetyFilter {
     }
     if (L.minArmDistance > 0 && otherArm && otherArm !== 'unavailable') {
       const gap = distance(t, otherArm);
-      // A move that would end inside the bound and nearer than before holds the previous position;
-      // moving away (or the other arm coming closer) is let through.
+      // The last resort, where the easing could not act (a target on the other arm's, the box, the
+      // speed limit cutting a chord through the sphere): a move that would end inside the bound and
+      // nearer than before holds the previous position; moving away is let through.
       if (gap < L.minArmDistance && gap < distance(prev.pose.t, otherArm)) {
         t = prev.pose.t;
-        interventions.push('arm_distance');
+        if (!interventions.includes('arm_distance')) interventions.push('arm_distance');
       }
     }
     this.#motion.published(t, step);
@@ -219,6 +233,18 @@ export class SafetyFilter {
     this.#hemisphere = q;
     return { ok: true, target: { pose, gripper }, interventions };
   }
+}
+
+/**
+ * The distance a target at `gap` from the other arm's target is moved out to: never under `bound`;
+ * unchanged from bound + band on; in between, a parabola that meets both with the same slope, so the
+ * moved target's velocity has no kink where the easing begins or where it reaches the bound (a
+ * projection onto the sphere stops the approach at once, a hold stops all motion: both read as jerk).
+ */
+export function easedGap(gap: number, bound: number, band: number): number {
+  if (gap >= bound + band) return gap;
+  if (band <= 0 || gap <= bound - band) return Math.max(gap, bound);
+  return bound + (gap - bound + band) ** 2 / (4 * band);
 }
 
 function motionLimits(l: SafetyLimits): { maxAcceleration: number; maxJerk: number } {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { angleBetween, distance, quatNormalize, type Quat, type Transform, type Vec3 } from '../../src/geometry.js';
 import { ArmPipeline } from '../../src/act/arm-pipeline.js';
-import { SafetyFilter, type SafetyContext, type SafetyLimits } from '../../src/act/safety.js';
+import { easedGap, SafetyFilter, type SafetyContext, type SafetyLimits } from '../../src/act/safety.js';
 import type { BlendMode } from '../../src/act/timeline.js';
 import { GaussianNoise } from '../../src/model/noise.js';
 import { ns } from '../scene.js';
@@ -10,7 +10,7 @@ import { ns } from '../scene.js';
 const LIMITS: SafetyLimits = {
   workspaceMin: [0.1, -0.4, 0.02], workspaceMax: [0.6, 0.4, 0.5],
   maxLinearSpeed: 0.5, maxAngularSpeed: 2.0, gripperMin: 0, gripperMax: 1, gripperTolerance: 0.25, maxStepInterval: 0.05,
-  maxLinearAcceleration: 0, maxLinearJerk: 0, maxTrackingDistance: 0, minArmDistance: 0,
+  maxLinearAcceleration: 0, maxLinearJerk: 0, maxTrackingDistance: 0, minArmDistance: 0, armDistanceBand: 0,
 };
 /** The measured pose, no other arm. */
 const at = (measured: Transform | null): SafetyContext => ({ measured, otherArm: null });
@@ -87,25 +87,54 @@ describe('safety filter', () => {
     assert.equal(f.counts.get('tracking_distance'), 1);
   });
 
-  it('holds the previous position rather than come within min_arm_distance of the other arm\'s target', () => {
-    const f = new SafetyFilter({ ...LIMITS, maxLinearSpeed: 10, minArmDistance: 0.1 });
+  it('moves a target nearer than min_arm_distance + band straight away from the other arm\'s target, never inside the bound', () => {
+    const f = new SafetyFilter({ ...LIMITS, maxLinearSpeed: 10, minArmDistance: 0.1, armDistanceBand: 0.02 });
     const start = pose([0.3, 0, 0.3]);
     const other: Vec3 = [0.3, 0.15, 0.3];
     const tick = (t: Vec3, time: number, otherArm: Vec3 | null | 'unavailable' = other) => f.filter({ pose: pose(t), gripper: null }, ns(time), { measured: start, otherArm });
-    const near = tick([0.3, 0.01, 0.3], 1);
-    assert.ok(near.ok);
-    assert.deepEqual(near.target.pose.t, [0.3, 0.01, 0.3]); // 0.14 m away: fine
-    const into = tick([0.3, 0.06, 0.3], 1.02); // 0.09 m: inside, and nearer than before
-    assert.ok(into.ok);
-    assert.deepEqual(into.target.pose.t, [0.3, 0.01, 0.3]);
-    assert.deepEqual(into.interventions, ['arm_distance']);
-    const away = tick([0.3, 0.0, 0.3], 1.04); // moving away is let through
-    assert.ok(away.ok);
-    assert.deepEqual(away.interventions, []);
+    const far = tick([0.3, 0.02, 0.3], 1);
+    assert.ok(far.ok);
+    assert.deepEqual(far.target.pose.t, [0.3, 0.02, 0.3]); // 0.13 m away, beyond bound + band: as asked
+    assert.deepEqual(far.interventions, []);
+    // 0.11 m: inside the band above the bound, moved out to 0.1 + (0.11 - 0.08)^2 / 0.08 = 0.11125 m.
+    const band = tick([0.3, 0.04, 0.3], 1.02);
+    assert.ok(band.ok);
+    assert.deepEqual(band.interventions, ['arm_distance']);
+    assert.ok(Math.abs(band.target.pose.t[1] - (0.15 - 0.11125)) < 1e-12, `y ${band.target.pose.t[1]}`);
+    assert.equal(band.target.pose.t[0], 0.3);
+    assert.equal(band.target.pose.t[2], 0.3);
+    // 0.05 m, under bound - band: onto the bound, along the line from the other arm's target.
+    const deep = tick([0.3, 0.1, 0.3], 1.04);
+    assert.ok(deep.ok);
+    assert.ok(Math.abs(distance(deep.target.pose.t, other) - 0.1) < 1e-12);
+    assert.ok(Math.abs(deep.target.pose.t[1] - 0.05) < 1e-12);
+    // On the other arm's target itself there is no direction to move out along: the previous position holds.
+    const on = tick([...other], 1.06);
+    assert.ok(on.ok);
+    assert.deepEqual(on.target.pose.t, deep.target.pose.t);
+    assert.deepEqual(on.interventions, ['arm_distance']);
     // No target from the other arm yet: nothing to keep away from. One that cannot be placed: refused.
-    assert.ok(tick([0.3, 0.06, 0.3], 1.06, null).ok);
-    assert.deepEqual(tick([0.3, 0.06, 0.3], 1.08, 'unavailable'), { ok: false, reason: 'no_other_arm_pose' });
-    assert.equal(f.counts.get('arm_distance'), 1);
+    assert.ok(tick([0.3, 0.06, 0.3], 1.08, null).ok);
+    assert.deepEqual(tick([0.3, 0.06, 0.3], 1.1, 'unavailable'), { ok: false, reason: 'no_other_arm_pose' });
+    assert.equal(f.counts.get('arm_distance'), 3);
+  });
+
+  it('eases the distance to the other arm without a kink: the curve meets the bound and the untouched range with their slopes', () => {
+    const [bound, band, h] = [0.05, 0.02, 1e-7];
+    const slope = (g: number): number => (easedGap(g + h, bound, band) - easedGap(g - h, bound, band)) / (2 * h);
+    assert.equal(easedGap(0.08, bound, band), 0.08); // beyond bound + band: unchanged
+    assert.equal(easedGap(0.07, bound, band), 0.07);
+    assert.equal(easedGap(0.03, bound, band), bound); // at bound - band and under: the bound
+    assert.equal(easedGap(0.001, bound, band), bound);
+    assert.ok(Math.abs(easedGap(0.05, bound, band) - 0.055) < 1e-15); // at the bound: band / 4 out
+    assert.ok(Math.abs(slope(0.07 - 2 * h) - 1) < 1e-5 && Math.abs(slope(0.03 + 2 * h)) < 1e-5, 'slopes 1 and 0 at the ends');
+    for (let g = 0; g <= 0.1; g += 0.0005) {
+      assert.ok(easedGap(g, bound, band) >= Math.max(g, bound) - 1e-15, `never nearer than asked or than the bound at ${g}`);
+      assert.ok(easedGap(g + 0.0005, bound, band) >= easedGap(g, bound, band), `monotone at ${g}`);
+    }
+    // Band 0: straight onto the bound.
+    assert.equal(easedGap(0.02, bound, 0), bound);
+    assert.equal(easedGap(0.06, bound, 0), 0.06);
   });
 
   it('keeps the published quaternions in one hemisphere across a reset', () => {

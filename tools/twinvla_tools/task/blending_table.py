@@ -14,11 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 base = (ROOT / "params" / "demo.yaml").read_text()
 TMP = Path(tempfile.mkdtemp(prefix="twinvla-table-"))
-def variant(name, blend, rtc, guid, rp, lam, profile, steps, interp, guards=True):
+def variant(name, blend='crossfade', rtc='true', guid='hard', rp='0.15', lam='3000.0', profile='minimum_jerk', steps=8, interp='minimum_jerk', guards=True):
     s = base
     if not guards:  # the blending modes as they were: no distance guards either
-        s = re.sub(r"      max_tracking_distance: \S+[^\n]*\n      min_arm_distance: \S+[^\n]*\n", "", s)
-    s = re.sub(r"replan_period: \S+ ", f"replan_period: {rp} ", s)
+        s = re.sub(r"      max_tracking_distance: \S+[^\n]*\n      min_arm_distance: \S+[^\n]*\n      arm_distance_band: \S+[^\n]*\n", "", s)
+        assert "min_arm_distance" not in s, name
+    s = re.sub(r"replan_period: \S+", f"replan_period: {rp}", s)
     s = re.sub(r"      enabled: true\n      guidance: hard\n", f"      enabled: {rtc}\n      guidance: {guid}\n", s)
     s = re.sub(r"    interpolation: \S+[^\n]*\n    smoothing:\n      jerk_weight: \S+[^\n]*\n    blending:\n      mode: \S+[^\n]*\n      crossfade_steps: \d+\n      crossfade_profile: \S+\n",
                f"    interpolation: {interp}\n    smoothing:\n      jerk_weight: {lam}\n    blending:\n      mode: {blend}\n      coefficient: 0.1\n      crossfade_steps: {steps}\n      crossfade_profile: {profile}\n", s)
@@ -28,9 +29,10 @@ rows = [
   ('latest', dict(blend='latest', rtc='false', guid='hard', rp='0.4', lam='0.0', profile='linear', steps=5, interp='linear', guards=False)),
   ('temporal_ensemble', dict(blend='temporal_ensemble', rtc='false', guid='hard', rp='0.4', lam='0.0', profile='linear', steps=5, interp='linear', guards=False)),
   ('crossfade', dict(blend='crossfade', rtc='false', guid='hard', rp='0.4', lam='0.0', profile='linear', steps=5, interp='linear', guards=False)),
-  # params/demo.yaml itself, and the same with soft guidance
+  # params/demo.yaml itself, the same with soft guidance, and with the replan period it had before
   ('rtc_hard', None),
-  ('rtc_soft', dict(blend='crossfade', rtc='true', guid='soft', rp='0.2', lam='3000.0', profile='minimum_jerk', steps=8, interp='minimum_jerk')),
+  ('rtc_soft', dict(guid='soft')),
+  ('rtc_hard_replan_0.2s', dict(rp='0.2')),
 ]
 only = sys.argv[1:]
 for lat in (50, 200):
