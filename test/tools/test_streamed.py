@@ -187,3 +187,28 @@ def test_measure_reports_the_peak_and_stops_a_process_past_its_limit(capsys):
     assert measure([sys.executable, "-c", hold.format(60)], limit_gib=0.1) == -9  # SIGKILL, not the sleep's end
     stopped = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert stopped["stopped_at_limit_gib"] == 0.1 and stopped["exit"] == -9
+
+
+def test_the_session_options_keep_the_weights_narrow_when_onnx_runtime_loads_them(tmp_path):
+    """With streamed.session_options the bf16 weights stay bf16 behind their Casts in the graph ONNX
+    Runtime runs (the settings as configuration entries alone, as the TypeScript runtime can pass
+    them); ONNX Runtime's defaults fold the Casts of whole weights, widening every one at load."""
+    import onnxruntime as ort
+    run = authors_run_folder(tmp_path)
+    out = exported(tmp_path, run, "bf16", "--stream-weights", "bf16")
+
+    def loaded_graph(so, **kw):
+        so.optimized_model_filepath = str(tmp_path / "loaded.onnx")
+        ort.InferenceSession(str(out / "encoder.onnx"), so, providers=["CPUExecutionProvider"], **kw)
+        return onnx.load(str(tmp_path / "loaded.onnx"), load_external_data=False).graph
+
+    def widened(g):
+        return sum(1 for n in g.node if n.op_type == "Cast" and n.name.endswith("::widen"))
+
+    wanted = widened(onnx.load(str(out / "encoder.onnx"), load_external_data=False).graph)
+    assert wanted > 100
+    so, kw = session_options(ort)
+    assert widened(loaded_graph(so, **kw)) == wanted
+    assert widened(loaded_graph(session_options(ort)[0])) == wanted
+    # Defaults: only the two Casts behind the embedding Gathers remain (their rows depend on the prompt).
+    assert widened(loaded_graph(ort.SessionOptions())) == 2

@@ -243,4 +243,7 @@ def session_options(ort):
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     so.add_session_config_entry("session.disable_prepacking", "1")
+    # The same as disabled_optimizers, as a configuration entry: onnxruntime-node passes these as
+    # SessionOptions.extra, so the TypeScript runtime can set it too.
+    so.add_session_config_entry("optimization.disable_specified_optimizers", "ConstantFolding")
     return so, {"disabled_optimizers": ["ConstantFolding"]}
