@@ -17,11 +17,10 @@ import torch
 import yaml
 from tokenizers import Tokenizer
 
-from .families import family, model_tokenizer, prompt_templates
+from .families import build_for_folder, family, model_tokenizer, prompt_templates
 from .normalization import normalize
 from .timing import serve_runs, time_runs
 from .tokenizer import encode
-from .twinvla_config import read_arch
 
 
 def main() -> None:
@@ -39,10 +38,10 @@ def main() -> None:
     prov = manifest["provenance"]
     fam = family(manifest["family"])
     tok = Tokenizer.from_file(str(out / "tokenizer.json"))
-    torch.manual_seed(prov["seed"])
-    # A model exported from a checkpoint folder in the authors' layout is sized by its config files.
-    source = prov["preset"] or read_arch(out / prov["source_checkpoint"])
-    model = fam.build(source, tok, {c["role"]: (c["height"], c["width"]) for c in manifest["cameras"]}).eval()
+    # The exporter's own rule: a checkpoint folder in the authors' layout is sized by its config files,
+    # anything else by the preset (TwinBrainVLA's builder takes no camera sizes).
+    ckpt = prov.get("source_checkpoint")
+    model = build_for_folder(manifest, tok, out / ckpt if ckpt else None).eval()
 
     imgs = [torch.from_numpy(np.frombuffer(base64.b64decode(fx["inputs"]["images"][k]["base64"]), np.uint8)
                              .reshape(fx["inputs"]["images"][k]["shape"]).copy())
