@@ -1,13 +1,19 @@
 /** `twinvla inspect`: the contract of a model folder as a person reads it. */
 import type * as ort from 'onnxruntime-node';
 
-import { armDim, type ArmLayout, type Manifest } from './model/manifest.js';
+import { armDim, type ArmLayout, type GraphFiles, type Manifest } from './model/manifest.js';
 import { rotationCodec } from './model/rotation-codec.js';
 
 function layoutText(arms: string[], layout: ArmLayout): string {
   const parts = [`position ${layout.position}`, `${layout.rotation} ${rotationCodec(layout.rotation).dim}`];
   if (layout.gripper) parts.push('gripper 1');
   return `${arms.join(', ')} x [${parts.join(', ')}] = ${arms.length * armDim(layout)} values`;
+}
+
+/** ", weights in encoder.onnx.data (2.54 GB)": where a graph keeps its weights as ONNX external data. */
+function externalText(g: GraphFiles): string {
+  if (g.externalData.length === 0) return '';
+  return `, weights in ${g.externalData.map((d) => `${d.file} (${(d.bytes / 1e9).toFixed(2)} GB)`).join(', ')}`;
 }
 
 function ioText(meta: readonly ort.InferenceSession.ValueMetadata[]): string[] {
@@ -32,12 +38,12 @@ export function describeContract(m: Manifest, sessions?: { encoder: ort.Inferenc
   const g = f.guidance;
   row('guidance', g ? `scale ${g.scale}${g.appliesAbove === null ? '' : ` (applies above ${g.appliesAbove})`}, clamp ${g.clamp === null ? 'none' : `${g.clampTarget} to +-${g.clamp}`}, null condition ${Object.entries(g.nullConditioning).map(([k, v]) => `${k} <- ${v}`).join(', ')}` : 'none');
   const e = m.graphs.encoder, d = m.graphs.denoiser;
-  row('encoder', `${e.file} sha256 ${e.sha256.slice(0, 16)}...`);
+  row('encoder', `${e.file} sha256 ${e.sha256.slice(0, 16)}...${externalText(e)}`);
   if (sessions) {
     for (const l of ioText(sessions.encoder.inputMetadata)) row('  in', l);
     for (const l of ioText(sessions.encoder.outputMetadata)) row('  out', l);
   }
-  row('denoiser', `${d.file} sha256 ${d.sha256.slice(0, 16)}...; x_t <- ${d.xT}, t <- ${d.t}, ${Object.entries(d.conditioning).map(([k, v]) => `${k} <- encoder.${v}`).join(', ')}`);
+  row('denoiser', `${d.file} sha256 ${d.sha256.slice(0, 16)}...${externalText(d)}; x_t <- ${d.xT}, t <- ${d.t}, ${Object.entries(d.conditioning).map(([k, v]) => `${k} <- encoder.${v}`).join(', ')}`);
   if (sessions) {
     for (const l of ioText(sessions.denoiser.inputMetadata)) row('  in', l);
     for (const l of ioText(sessions.denoiser.outputMetadata)) row('  out', l);

@@ -1,7 +1,7 @@
 export { Policy } from './policy.js';
 export type { Observation, SampleOptions, PolicyArmChunk, PolicyChunk, PolicyOptions, Conditioning } from './policy.js';
 export { loadManifest, parseManifest, armDim, MANIFEST_FORMAT } from './manifest.js';
-export type { Manifest, CameraSpec, ArmLayout, QuantileNormalization, Family } from './manifest.js';
+export type { Manifest, CameraSpec, ArmLayout, QuantileNormalization, Family, ExternalData, GraphFiles } from './manifest.js';
 export { PROVIDERS, ProviderReport, parseProviders } from './providers.js';
 export type { ProviderName } from './providers.js';
 export { normalize, unnormalize } from './normalization.js';

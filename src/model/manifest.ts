@@ -4,7 +4,7 @@
  * from here, never from the model's name.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import { parse } from 'yaml';
 
 import { ModelError } from '../errors.js';
@@ -85,10 +85,8 @@ export interface Manifest {
     guidance: Guidance | null;
   };
   graphs: {
-    encoder: { file: string; sha256: string; inputs: string[]; outputs: string[] };
-    denoiser: {
-      file: string;
-      sha256: string;
+    encoder: GraphFiles & { inputs: string[]; outputs: string[] };
+    denoiser: GraphFiles & {
       xT: string;
       t: string;
       /** Denoiser input -> encoder output. */
@@ -97,9 +95,24 @@ export interface Manifest {
     };
     /** The denoiser's vector-Jacobian product (tools/twinvla_tools/vjp_graph.py), for real-time
      * chunking's soft guidance: the denoiser's inputs plus `cotangent`, output `output`. Optional. */
-    denoiserVjp: { file: string; sha256: string; cotangent: string; output: string } | null;
+    denoiserVjp: (GraphFiles & { cotangent: string; output: string }) | null;
   };
   provenance: Record<string, unknown>;
+}
+
+/** A file holding a graph's weights outside its .onnx (ONNX external data, for a graph past
+ * protobuf's 2 GB), relative to the model folder, with its size and sha256 (model/integrity.ts). */
+export interface ExternalData {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A graph's files: the .onnx, relative to the model folder, and its external data (empty: none). */
+export interface GraphFiles {
+  file: string;
+  sha256: string;
+  externalData: ExternalData[];
 }
 
 export function armDim(layout: ArmLayout): number {
@@ -216,29 +229,46 @@ function flowOf(r: FieldReader): Manifest['flow'] {
   return { noiseTime: noiseTime === 0 ? 0 : 1, steps: r.number('flow.steps', { integer: true, min: 1, max: 1000 }), guidance };
 }
 
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** `<path>.external_data`: absent for a self-contained graph (every manifest before it existed), else
+ * a list of {file, bytes, sha256}, each file inside the model folder. */
+function externalDataOf(r: FieldReader, path: string): ExternalData[] {
+  if (r.get(`${path}.external_data`) === undefined) return [];
+  return r.list(`${path}.external_data`).map((_, i) => {
+    const p = `${path}.external_data.${i}`;
+    const file = r.string(`${p}.file`);
+    if (file && (isAbsolute(file) || normalize(file).split(sep)[0] === '..')) r.problem(`${p}.file`, 'a path inside the model folder, relative to it', file);
+    const sha256 = r.string(`${p}.sha256`);
+    if (sha256 && !SHA256.test(sha256)) r.problem(`${p}.sha256`, '64 lowercase hex digits (a sha256)', sha256);
+    return { file, bytes: r.number(`${p}.bytes`, { integer: true, min: 0 }), sha256 };
+  });
+}
+
+function graphFiles(r: FieldReader, path: string): GraphFiles {
+  return { file: r.string(`${path}.file`), sha256: r.string(`${path}.sha256`), externalData: externalDataOf(r, path) };
+}
+
 function graphsOf(r: FieldReader): Manifest['graphs'] {
   const encoder = {
-    file: r.string('graphs.encoder.file'),
-    sha256: r.string('graphs.encoder.sha256'),
+    ...graphFiles(r, 'graphs.encoder'),
     inputs: r.strings('graphs.encoder.inputs'),
     outputs: r.strings('graphs.encoder.outputs'),
   };
   const denoiser = {
-    file: r.string('graphs.denoiser.file'),
-    sha256: r.string('graphs.denoiser.sha256'),
+    ...graphFiles(r, 'graphs.denoiser'),
     xT: r.string('graphs.denoiser.inputs.x_t'),
     t: r.string('graphs.denoiser.inputs.t'),
     conditioning: r.stringMap('graphs.denoiser.conditioning'),
     output: r.string('graphs.denoiser.output'),
   };
   const denoiserVjp = r.get('graphs.denoiser_vjp') === undefined ? null : {
-    file: r.string('graphs.denoiser_vjp.file'),
-    sha256: r.string('graphs.denoiser_vjp.sha256'),
+    ...graphFiles(r, 'graphs.denoiser_vjp'),
     cotangent: r.string('graphs.denoiser_vjp.cotangent'),
     output: r.string('graphs.denoiser_vjp.output'),
   };
   for (const [path, sha] of [['graphs.encoder.sha256', encoder.sha256], ['graphs.denoiser.sha256', denoiser.sha256], ['graphs.denoiser_vjp.sha256', denoiserVjp?.sha256 ?? '']] as const) {
-    if (sha && !/^[0-9a-f]{64}$/.test(sha)) r.problem(path, '64 lowercase hex digits (a sha256)', sha);
+    if (sha && !SHA256.test(sha)) r.problem(path, '64 lowercase hex digits (a sha256)', sha);
   }
   return { encoder, denoiser, denoiserVjp };
 }

@@ -10,7 +10,7 @@ import { InputError, ModelError, TwinvlaError } from '../errors.js';
 import { alignHemisphere, type Quat } from '../geometry.js';
 import { consoleLogger, type Logger } from '../log.js';
 import { checkedOutput, checkOnnxSession, fixedAxes, tensor, type ExpectedTensor } from './onnx-check.js';
-import { readVerified } from './integrity.js';
+import { openVerifiedGraph } from './integrity.js';
 import { armDim, loadManifest, type Manifest } from './manifest.js';
 import { GaussianNoise } from './noise.js';
 import { normalize, unnormalize } from './normalization.js';
@@ -112,15 +112,15 @@ export class Policy {
   static async create(dir: string, { providers = ['cuda', 'cpu'], logger = consoleLogger(), warmupRuns = 1, intraOpThreads, intraOpSpinning = false }: PolicyOptions = {}): Promise<Policy> {
     const manifest = loadManifest(dir);
     const { encoder: enc, denoiser: den } = manifest.graphs;
-    const encBytes = readVerified(dir, enc.file, enc.sha256, manifest.file);
-    const denBytes = readVerified(dir, den.file, den.sha256, manifest.file);
+    const encSource = openVerifiedGraph(dir, enc, 'graphs.encoder', manifest.file);
+    const denSource = openVerifiedGraph(dir, den, 'graphs.denoiser', manifest.file);
     const prompt = PromptEncoder.load(manifest);
     const report = new ProviderReport(providers);
     const opts = { ...(intraOpThreads ? { intraOpThreads } : {}), spinning: intraOpSpinning };
-    const encoder = await createSession(encBytes, join(dir, enc.file), report, logger, opts);
-    const denoiser = await createSession(denBytes, join(dir, den.file), report, logger, opts);
+    const encoder = await createSession(encSource, join(dir, enc.file), report, logger, opts);
+    const denoiser = await createSession(denSource, join(dir, den.file), report, logger, opts);
     const vjpGraph = manifest.graphs.denoiserVjp;
-    const vjp = vjpGraph ? await createSession(readVerified(dir, vjpGraph.file, vjpGraph.sha256, manifest.file), join(dir, vjpGraph.file), report, logger, opts) : null;
+    const vjp = vjpGraph ? await createSession(openVerifiedGraph(dir, vjpGraph, 'graphs.denoiser_vjp', manifest.file), join(dir, vjpGraph.file), report, logger, opts) : null;
     const policy = new Policy(manifest, encoder, denoiser, vjp, prompt, report);
     policy.#checkOnnxSessions();
     logger.info(`model ${manifest.name} (${manifest.family}) loaded from ${dir} on ${report.summary}` +

@@ -80,8 +80,9 @@ export interface SessionOptions {
   spinning?: boolean;
 }
 
+/** source: the graph's checked bytes, or its path when it has external data (read beside it). */
 export async function createSession(
-  bytes: Uint8Array,
+  source: Uint8Array | string,
   graph: string,
   report: ProviderReport,
   logger: Logger,
@@ -103,7 +104,7 @@ export async function createSession(
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(bytes, {
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
@@ -112,7 +113,11 @@ export async function createSession(
         // processes): at a load average of 10 on 2 cores, a small-preset prediction on 2 threads
         // took 2.6x as long spinning as not.
         extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-      });
+      };
+      // Two calls, not one: the overloads take a path or bytes, not their union.
+      const session = typeof source === 'string'
+        ? await ort.InferenceSession.create(source, sessionOptions)
+        : await ort.InferenceSession.create(source, sessionOptions);
       report.used.set(graph, provider);
       return session;
     } catch (e) {

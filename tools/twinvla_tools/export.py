@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 from dataclasses import replace
-import hashlib
 import json
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from tokenizers import Tokenizer
 
 from . import EXPORTER_VERSION
 from .checkpoint import load_into, match, open_mapped, read_state_dict
+from .external_data import gather, graph_entry, sha256
 from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, camera_size, checkpoint_aliases, family,
                        flow_settings, model_tokenizer, prompt_templates)
 from .fixtures import make_fixture
@@ -93,10 +93,6 @@ def _relative_checkpoint(checkpoint: str | None, out: Path) -> str | None:
     return str(path.relative_to(out.resolve())) if path.is_relative_to(out.resolve()) else checkpoint
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fixture_ids(fixture: dict) -> dict[str, list[int]]:
     return {k: v["data"] for k, v in fixture["expected"]["input_ids"].items()}
 
@@ -107,6 +103,8 @@ def export_graphs(model, fam, out: Path, ids: dict[str, list[int]], state_dim: i
     prompts = prompt_templates(fam, model)
     enc_args = trace_inputs(model, prompts, ids, state_dim)
     enc_inputs = [*IMAGE_INPUTS, *prompts, "state"]
+    for name in ("encoder.onnx", "denoiser.onnx"):
+        (out / f"{name}.data").unlink(missing_ok=True)  # a graph now inline must not leave an old one beside it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(enc, enc_args, str(out / "encoder.onnx"), input_names=enc_inputs,
@@ -121,6 +119,8 @@ def export_graphs(model, fam, out: Path, ids: dict[str, list[int]], state_dim: i
                           input_names=den_inputs, output_names=["velocity"], opset_version=OPSET, dynamo=False,
                           dynamic_axes={k: {0: "batch"} for k in [*den_inputs, "velocity"]})
     for name in ("encoder.onnx", "denoiser.onnx"):
+        # Past 2 GB torch writes one external-data file per tensor: gathered into <graph>.onnx.data.
+        gather(out / name)
         onnx.checker.check_model(str(out / name))
 
 
@@ -196,9 +196,9 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path,
                 "null_conditioning": dict(fam.null_conditioning or {})},
         },
         "graphs": {
-            "encoder": {"file": "encoder.onnx", "sha256": sha256(out / "encoder.onnx"),
+            "encoder": {**graph_entry(out, "encoder.onnx"),
                         "inputs": [*IMAGE_INPUTS, *prompts, "state"], "outputs": list(fam.encoder_outputs)},
-            "denoiser": {"file": "denoiser.onnx", "sha256": sha256(out / "denoiser.onnx"),
+            "denoiser": {**graph_entry(out, "denoiser.onnx"),
                          "inputs": {"x_t": "x_t", "t": "t"}, "conditioning": dict(fam.conditioning),
                          "output": "velocity"},
         },

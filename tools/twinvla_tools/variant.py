@@ -9,7 +9,6 @@ onnxruntime, and the largest difference from the fixture's PyTorch outputs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -17,12 +16,10 @@ from typing import Callable
 import onnx
 import yaml
 
+from .external_data import PROTOBUF_LIMIT, graph_entry, save_with_external_data, sha256
+
 GRAPHS = ("encoder", "denoiser")
 HEADER = "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_manifest(folder: Path) -> dict:
@@ -42,7 +39,7 @@ def write_variant(src: Path, out: Path, kind: str, transform: Callable[[onnx.Mod
     doc = read_manifest(src)
     if out.exists():
         shutil.rmtree(out)
-    graph_files = {doc["graphs"][g]["file"] for g in GRAPHS}
+    graph_files = {f for g in GRAPHS for f in [doc["graphs"][g]["file"], *(d["file"] for d in doc["graphs"][g].get("external_data", []))]}
     # Everything but the graphs travels as is: tokenizer, fixture, statistics, the checkpoint.
     shutil.copytree(src, out, ignore=lambda d, names: [n for n in names if Path(d) == src and n in graph_files])
     source_sha = {}
@@ -51,8 +48,12 @@ def write_variant(src: Path, out: Path, kind: str, transform: Callable[[onnx.Mod
         path = src / entry["file"]
         source_sha[g] = sha256(path)
         model = transform(onnx.load(str(path)), g)
-        onnx.save(model, str(out / entry["file"]))
-        entry["sha256"] = sha256(out / entry["file"])
+        if model.ByteSize() >= PROTOBUF_LIMIT or entry.get("external_data"):
+            save_with_external_data(model, out / entry["file"])
+        else:
+            onnx.save(model, str(out / entry["file"]))
+        entry.pop("external_data", None)
+        entry.update(graph_entry(out, entry["file"]))
     import onnxruntime
     prov = doc.setdefault("provenance", {})
     source_checkpoint = prov.get("source_checkpoint")
