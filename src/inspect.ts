@@ -37,6 +37,8 @@ export function describeContract(m: Manifest, sessions?: { encoder: ort.Inferenc
   row('flow', `noise at t=${f.noiseTime} (Euler ${f.noiseTime === 1 ? '1 -> 0' : '0 -> 1'}), ${f.steps} steps`);
   const g = f.guidance;
   row('guidance', g ? `scale ${g.scale}${g.appliesAbove === null ? '' : ` (applies above ${g.appliesAbove})`}, clamp ${g.clamp === null ? 'none' : `${g.clampTarget} to +-${g.clamp}`}, null condition ${Object.entries(g.nullConditioning).map(([k, v]) => `${k} <- ${v}`).join(', ')}` : 'none');
+  const sc = m.runtime.sessionConfig;
+  row('runtime', `ONNX Runtime graph optimisation ${sc.graphOptimizationLevel}${Object.entries(sc.entries).map(([k, v]) => `, ${k}=${v}`).join('')} (runtime.session_config)`);
   const e = m.graphs.encoder, d = m.graphs.denoiser;
   row('encoder', `${e.file} sha256 ${e.sha256.slice(0, 16)}...${externalText(e)}`);
   if (sessions) {

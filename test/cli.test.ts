@@ -26,6 +26,7 @@ describe('twinvla command', () => {
     assert.match(out, /action {5}left, right x \[position 3, rot6d 6, gripper 1\] = 20 values; quantile on 18 of 20, clipped to \[-1, 1\] first/);
     assert.match(out, /horizon {4}16 steps, dt 0\.05 s/);
     assert.match(out, /flow {7}noise at t=0 \(Euler 0 -> 1\), 4 steps/);
+    assert.match(out, /\nruntime {4}ONNX Runtime graph optimisation all \(runtime\.session_config\)\n/);
     assert.match(out, /in {7}input_ids_right: int64 \[1, input_ids_right_length\]/);
     assert.match(out, /out {6}velocity: float32 \[batch, 16, 20\]/);
   });

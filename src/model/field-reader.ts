@@ -137,6 +137,18 @@ export class FieldReader {
     return { ...(v as Record<string, string>) };
   }
 
+  /** A mapping whose keys are data the caller checks (ONNX Runtime's dotted entry names), not fields:
+   * unknownKeys leaves them alone. A problem and null when it is not a mapping. */
+  keyedData(path: string): Record<string, unknown> | null {
+    const v = this.get(path);
+    this.#free.add(path);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      this.problem(path, 'a mapping', v);
+      return null;
+    }
+    return v as Record<string, unknown>;
+  }
+
   /**
    * A problem for every key of the document that no read asked for. `alsoKnown`: dotted paths, `*`
    * for any list index, accepted with everything under them though nothing reads them (fields kept

@@ -11,6 +11,7 @@ import { ModelError } from '../errors.js';
 import { withFileProblems } from '../file-problem.js';
 import { FieldReader } from './field-reader.js';
 import { rotationCodec, ROTATIONS, type RotationRepresentation } from './rotation-codec.js';
+import { sessionConfigOf, type SessionConfig } from './session-config.js';
 
 export const MANIFEST_FORMAT = 'twinvla-model/1';
 export const FAMILIES = ['twinvla', 'twinbrainvla'] as const;
@@ -97,6 +98,8 @@ export interface Manifest {
      * chunking's soft guidance: the denoiser's inputs plus `cotangent`, output `output`. Optional. */
     denoiserVjp: (GraphFiles & { cotangent: string; output: string }) | null;
   };
+  /** How ONNX Runtime must load the graphs (model/session-config.ts); the defaults when absent. */
+  runtime: { sessionConfig: SessionConfig };
   provenance: Record<string, unknown>;
 }
 
@@ -310,6 +313,7 @@ export function parseManifest(doc: unknown, dir: string, file: string, isFile: (
   const family = r.oneOf('family', FAMILIES);
   const parts: Parts = { cameras: camerasOf(r), prompt: promptOf(r), state: stateOf(r), action: actionOf(r), flow: flowOf(r), graphs: graphsOf(r) };
   crossCheck(r, parts);
+  const runtime = { sessionConfig: sessionConfigOf(r) };
   const { prompt, graphs } = parts;
   for (const [path, rel] of [['prompt.tokenizer', prompt.tokenizer], ['graphs.encoder.file', graphs.encoder.file], ['graphs.denoiser.file', graphs.denoiser.file], ['graphs.denoiser_vjp.file', graphs.denoiserVjp?.file ?? '']] as const) {
     if (rel && !isFile(join(dir, rel))) r.problem(path, `a file inside ${dir}`, `${rel} (no such file)`);
@@ -320,7 +324,7 @@ export function parseManifest(doc: unknown, dir: string, file: string, isFile: (
     throw new ModelError('MODEL_MANIFEST', `${file}: ${r.problems.length} problem(s) in the model manifest:\n${lines.join('\n')}\n${FIX}`);
   }
   const provenance = (r.get('provenance') ?? {}) as Record<string, unknown>;
-  return { dir, file, name, family, ...parts, provenance };
+  return { dir, file, name, family, ...parts, runtime, provenance };
 }
 
 /** Reads `<dir>/model.yaml`. */

@@ -116,7 +116,7 @@ export class Policy {
     const denSource = openVerifiedGraph(dir, den, 'graphs.denoiser', manifest.file);
     const prompt = PromptEncoder.load(manifest);
     const report = new ProviderReport(providers);
-    const opts = { ...(intraOpThreads ? { intraOpThreads } : {}), spinning: intraOpSpinning };
+    const opts = { ...(intraOpThreads ? { intraOpThreads } : {}), spinning: intraOpSpinning, model: manifest.runtime.sessionConfig };
     const encoder = await createSession(encSource, join(dir, enc.file), report, logger, opts);
     const denoiser = await createSession(denSource, join(dir, den.file), report, logger, opts);
     const vjpGraph = manifest.graphs.denoiserVjp;

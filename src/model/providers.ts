@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 
 import { ModelError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from './session-config.js';
 
 export const PROVIDERS = ['cuda', 'tensorrt', 'webgpu', 'cpu'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -78,6 +79,38 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** Let ONNX Runtime's intra-op threads spin while waiting for work; default false. */
   spinning?: boolean;
+  /** The model's own settings (its manifest's runtime.session_config); the defaults when absent. */
+  model?: SessionConfig;
+}
+
+/** {'a.b': v} -> {a: {b: v}}, merged into `into`: onnxruntime-node's `extra` is the configuration
+ * entries as nested objects, their keys joined with '.'. */
+function nestEntries(into: Record<string, unknown>, entries: Record<string, string>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(entries)) {
+    const parts = key.split('.');
+    let node = into;
+    for (const part of parts.slice(0, -1)) {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1] as string] = value;
+  }
+  return into;
+}
+
+/** The ONNX Runtime options of a session on one provider: the model's settings, then the machine's. */
+export function sessionOptionsFor(provider: ProviderName, options: SessionOptions = {}): ort.InferenceSession.SessionOptions {
+  const model = options.model ?? DEFAULT_SESSION_CONFIG;
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: model.graphOptimizationLevel,
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    // Spinning intra-op threads busy-wait between operators: a little lower latency on a machine
+    // with cores to spare, much higher on one shared with other work (the executors, ROS, other
+    // processes): at a load average of 10 on 2 cores, a small-preset prediction on 2 threads
+    // took 2.6x as long spinning as not.
+    extra: nestEntries({ session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } }, model.entries),
+  };
 }
 
 /** source: the graph's checked bytes, or its path when it has external data (read beside it). */
@@ -104,16 +137,7 @@ export async function createSession(
       continue;
     }
     try {
-      const sessionOptions: ort.InferenceSession.SessionOptions = {
-        executionProviders: [provider],
-        graphOptimizationLevel: 'all',
-        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-        // Spinning intra-op threads busy-wait between operators: a little lower latency on a machine
-        // with cores to spare, much higher on one shared with other work (the executors, ROS, other
-        // processes): at a load average of 10 on 2 cores, a small-preset prediction on 2 threads
-        // took 2.6x as long spinning as not.
-        extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-      };
+      const sessionOptions = sessionOptionsFor(provider, options);
       // Two calls, not one: the overloads take a path or bytes, not their union.
       const session = typeof source === 'string'
         ? await ort.InferenceSession.create(source, sessionOptions)

@@ -132,7 +132,7 @@ describe('model manifest', () => {
   - cameras.2.letterbx: expected one of the known keys here (role, input, height, width, resize, letterbox, encoding), found the unknown key "letterbx" (did you mean letterbox?)
   - flow.stpes: expected one of the known keys here (noise_time, guidance, steps), found the unknown key "stpes" (did you mean steps?)
   - graphs.denoiser.inputs.cond: expected one of the known keys here (x_t, t), found the unknown key "cond"
-  - horizon: expected one of the known keys here (format, name, family, cameras, prompt, state, action, flow, graphs, provenance, image_normalization), found the unknown key "horizon"
+  - horizon: expected one of the known keys here (format, name, family, cameras, prompt, state, action, flow, graphs, runtime, provenance, image_normalization), found the unknown key "horizon"
 Re-export the model with tools/twinvla_tools/export.py, or correct the field by hand.`);
   });
 

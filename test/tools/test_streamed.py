@@ -9,7 +9,8 @@ import torch
 
 from twinvla_tools.checkpoint import open_mapped, read_state_dict
 from twinvla_tools.export import export, parser
-from twinvla_tools.streamed import SeededWeights, parameters_on_meta, session_options
+from twinvla_tools.session_config import of_manifest, session_options
+from twinvla_tools.streamed import SeededWeights, parameters_on_meta
 from twinvla_tools.families import family
 from twinvla_tools.tokenizer import build_tokenizer
 from test_twinbrainvla_authors import RUN_SIZES, authors_run_folder
@@ -17,10 +18,11 @@ from test_twinbrainvla_authors import RUN_SIZES, authors_run_folder
 
 def run_graphs(folder: Path, feed: dict, x_t: np.ndarray) -> dict:
     import onnxruntime as ort
-    so, kw = session_options(ort)
-    enc = ort.InferenceSession(str(folder / "encoder.onnx"), so, providers=["CPUExecutionProvider"], **kw)
+    import yaml
+    so = session_options(ort, of_manifest(yaml.safe_load((folder / "model.yaml").read_text())))
+    enc = ort.InferenceSession(str(folder / "encoder.onnx"), so, providers=["CPUExecutionProvider"])
     kv, st = enc.run(["readout_kv", "state_token"], feed)
-    den = ort.InferenceSession(str(folder / "denoiser.onnx"), so, providers=["CPUExecutionProvider"], **kw)
+    den = ort.InferenceSession(str(folder / "denoiser.onnx"), so, providers=["CPUExecutionProvider"])
     v = den.run(["velocity"], {"x_t": x_t, "t": np.array([0.25], np.float32), "readout_kv": kv, "state_token": st})[0]
     return {"readout_kv": kv, "state_token": st, "velocity": v}
 
@@ -189,17 +191,25 @@ def test_measure_reports_the_peak_and_stops_a_process_past_its_limit(capsys):
     assert stopped["stopped_at_limit_gib"] == 0.1 and stopped["exit"] == -9
 
 
-def test_the_session_options_keep_the_weights_narrow_when_onnx_runtime_loads_them(tmp_path):
-    """With streamed.session_options the bf16 weights stay bf16 behind their Casts in the graph ONNX
-    Runtime runs (the settings as configuration entries alone, as the TypeScript runtime can pass
-    them); ONNX Runtime's defaults fold the Casts of whole weights, widening every one at load."""
+def test_the_manifest_s_session_config_keeps_the_weights_narrow_when_onnx_runtime_loads_them(tmp_path):
+    """A streamed export's manifest states the ONNX Runtime settings it needs (runtime.session_config,
+    configuration entries and the optimisation level, as the TypeScript runtime passes them); with them
+    the bf16 weights stay bf16 behind their Casts in the graph ONNX Runtime runs. ONNX Runtime's
+    defaults fold the Casts of whole weights, widening every one at load. An in-memory export states
+    none (its graphs hold fp32 weights)."""
     import onnxruntime as ort
+    import yaml
     run = authors_run_folder(tmp_path)
     out = exported(tmp_path, run, "bf16", "--stream-weights", "bf16")
+    doc = yaml.safe_load((out / "model.yaml").read_text())
+    assert doc["runtime"] == {"session_config": {"graph_optimization_level": "basic", "entries": {
+        "session.disable_prepacking": "1", "optimization.disable_specified_optimizers": "ConstantFolding"}}}
+    assert list(doc)[-2:] == ["runtime", "provenance"]
+    assert of_manifest(yaml.safe_load((exported(tmp_path, run, "ref") / "model.yaml").read_text())) is None
 
-    def loaded_graph(so, **kw):
+    def loaded_graph(so):
         so.optimized_model_filepath = str(tmp_path / "loaded.onnx")
-        ort.InferenceSession(str(out / "encoder.onnx"), so, providers=["CPUExecutionProvider"], **kw)
+        ort.InferenceSession(str(out / "encoder.onnx"), so, providers=["CPUExecutionProvider"])
         return onnx.load(str(tmp_path / "loaded.onnx"), load_external_data=False).graph
 
     def widened(g):
@@ -207,8 +217,6 @@ def test_the_session_options_keep_the_weights_narrow_when_onnx_runtime_loads_the
 
     wanted = widened(onnx.load(str(out / "encoder.onnx"), load_external_data=False).graph)
     assert wanted > 100
-    so, kw = session_options(ort)
-    assert widened(loaded_graph(so, **kw)) == wanted
-    assert widened(loaded_graph(session_options(ort)[0])) == wanted
+    assert widened(loaded_graph(session_options(ort, of_manifest(doc)))) == wanted
     # Defaults: only the two Casts behind the embedding Gathers remain (their rows depend on the prompt).
-    assert widened(loaded_graph(ort.SessionOptions())) == 2
+    assert widened(loaded_graph(session_options(ort, None))) == 2

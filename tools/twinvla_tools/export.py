@@ -27,6 +27,7 @@ from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, camer
                        flow_settings, model_tokenizer, prompt_templates)
 from .fixtures import make_fixture
 from .statistics import read_statistics
+from .session_config import STREAMED as STREAMED_SESSION
 from .streamed import SeededWeights, parameters_on_meta
 from .twinvla_config import read_arch
 from .tokenizer import build_tokenizer, encode
@@ -169,7 +170,8 @@ def image_normalization(model, fam) -> dict:
     return {"mean": list(mean), "std": list(std), "in_graph": True}
 
 
-def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path, flow, dt: float) -> dict:
+def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path, flow, dt: float,
+             session_config: dict | None = None) -> dict:
     cfg = model.cfg
     prompts = prompt_templates(fam, model)
     layout = {"position": 3, "rotation": "rot6d", "gripper": 1}
@@ -202,6 +204,7 @@ def manifest(model, fam, name: str, args, stats: dict, tok_file: str, out: Path,
                          "inputs": {"x_t": "x_t", "t": "t"}, "conditioning": dict(fam.conditioning),
                          "output": "velocity"},
         },
+        **({"runtime": {"session_config": session_config}} if session_config else {}),
         "provenance": {
             "source_checkpoint": _relative_checkpoint(args.checkpoint, out),
             "preset": args.preset if isinstance(model_source(args), str) else None,
@@ -355,7 +358,7 @@ def export(args) -> Path:
         (out / "fixtures" / "fixture.json").unlink(missing_ok=True)  # an earlier export's would not match
         compute = getattr(args, "stream_compute", "fp32")
         written = export_streamed_graphs(model, fam, out, tok, weights, stored, compute)
-        write_manifest(model, fam, args, stats, out, flow, dt)
+        write_manifest(model, fam, args, stats, out, flow, dt, STREAMED_SESSION)
         print(f"exported {out} ({what}), weights streamed: " + ", ".join(
             f"{k} {v['tensors']} tensors, {v['bytes']} bytes of external data" for k, v in written.items())
             + f"; stored {'fp16' if compute == 'fp16' else stored}, computed {compute}. "
@@ -394,8 +397,8 @@ def checkpoint_weights(matched: dict, checkpoint: str):
     return weight
 
 
-def write_manifest(model, fam, args, stats: dict, out: Path, flow, dt: float) -> None:
-    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out, flow, dt)
+def write_manifest(model, fam, args, stats: dict, out: Path, flow, dt: float, session_config: dict | None = None) -> None:
+    doc = manifest(model, fam, args.name or out.name, args, stats, "tokenizer.json", out, flow, dt, session_config)
     (out / "model.yaml").write_text(
         "# twinvla model manifest: written by tools/twinvla_tools/export.py, read by src/model/manifest.ts\n"
         + yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))
@@ -446,8 +449,8 @@ def parser() -> argparse.ArgumentParser:
                    help="export without the weights in memory (models larger than the machine): the graphs are "
                         "traced over untouched storage and each weight is written into <graph>.onnx.data as it is "
                         "read, stored in this dtype and computed in fp32 (bf16 / fp16: widened by a Cast where "
-                        "read). No fixture is written; run such graphs without constant folding "
-                        "(streamed.session_options)")
+                        "read). No fixture is written; the manifest tells ONNX Runtime to load such graphs without "
+                        "constant folding (runtime.session_config: session_config.STREAMED)")
     p.add_argument("--stream-compute", choices=["fp32", "fp16"], default="fp32",
                    help="with --stream-weights: fp16 writes the GPU variant instead (weights and arithmetic in fp16)")
     p.add_argument("--random-weights", action="store_true",

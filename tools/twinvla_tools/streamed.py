@@ -16,7 +16,8 @@ Weights may be stored in bf16 or fp16 and computed in fp32 (a Cast after each we
 Gather for embeddings: one weight at a time is widened when the graph runs), or the whole graph may
 compute in fp16 (the GPU variant). A bf16 checkpoint stored in bf16 computes exactly what the fp32
 graph of its values computes. ONNX Runtime must not constant-fold such a graph (it would widen every
-weight at load, the fp32 size again): `session_options()` gives the settings."""
+weight at load, the fp32 size again): the exporter writes the settings into the manifest
+(session_config.STREAMED), and the runtime passes them to ONNX Runtime."""
 from __future__ import annotations
 
 import collections
@@ -233,17 +234,3 @@ class SeededWeights:
             return torch.zeros(t.shape, dtype=t.dtype)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + zlib.crc32(key.encode()))
         return torch.randn(t.shape, generator=g, dtype=t.dtype).mul_(self.std)
-
-
-def session_options(ort):
-    """ONNX Runtime settings for a streamed graph on the CPU: no constant folding (it would widen every
-    narrow-stored weight at load), no pre-packed copies of the weights, and only the basic graph
-    rewrites (onnxruntime 1.23's SimplifiedLayerNormFusion fails on the fp16 graph on the CPU, where
-    casts are inserted around its half-precision nodes)."""
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    so.add_session_config_entry("session.disable_prepacking", "1")
-    # The same as disabled_optimizers, as a configuration entry: onnxruntime-node passes these as
-    # SessionOptions.extra, so the TypeScript runtime can set it too.
-    so.add_session_config_entry("optimization.disable_specified_optimizers", "ConstantFolding")
-    return so, {"disabled_optimizers": ["ConstantFolding"]}
