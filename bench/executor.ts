@@ -1,103 +1,185 @@
 /**
  * P4: the two executors tick at 100 Hz on real timers while the PolicyNode runs inference back to back
- * in the same process (the single-process bringup; camera, joint and TF messages published at their
- * rates). Reported: p50/p99 tick jitter (actual - due) and missed ticks. Goal: p99 <= 2 ms, none missed.
+ * (camera, joint and TF messages published at their rates). Reported: p50/p99 tick jitter (actual -
+ * due) and missed ticks. Goal: p99 <= 2 ms, none missed.
  *
- * The machine's own share: the same executors in the same process with the PolicyNode deactivated
- * (no inference), in 1 s blocks alternating with the inference blocks, so both see the same load from
- * the rest of the machine (on 2 shared cores that load, not inference, decides the tail).
+ * Two deployments, both printed:
+ * - same process: the single-process bringup (the launch default), executors and inference sharing
+ *   one process;
+ * - split: each executor in a process of its own, as `single_process:=false` launches them (what a
+ *   robot runs), inference in this process; once at normal priority and once with the executors'
+ *   processes at real-time priority (SCHED_FIFO via chrt, where the machine permits it).
+ *
+ * The machine's own share: in each deployment, 1 s blocks with inference alternate with 1 s blocks
+ * with the PolicyNode deactivated, so both see the same load from the rest of the machine (on 2 shared
+ * cores that load, not inference, decides the tail).
  */
-import { cpus, loadavg } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
-import { ARMS, executorNodeName } from '../src/config/layout.js';
+import { ARMS } from '../src/config/layout.js';
 import { bringUp, POLICY_NODE } from '../src/node/bringup.js';
-import { nsToStamp, secondsToNs } from '../src/time.js';
-
-const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
+import { EXECUTOR_PARAMS } from '../src/node/executor-params.js';
+import { executorScheduling, scheduling } from '../src/node/realtime.js';
+import type { PolicyNode } from '../src/node/policy-node.js';
+import type { FromExecutor, ToExecutor } from './executor-process.js';
+import { CONTROL_PERIOD, executorParams, inferenceThreads, policyParams, robotSources } from './p4-scene.js';
 import { fmt, quantile } from './stats.js';
 import { summarize } from './summary.js';
 import { WallBus } from './wall-graph.js';
 
-function image(t: number): unknown {
-  return { header: { stamp: secToStamp(t), frame_id: 'cam' }, width: 640, height: 480, encoding: 'rgb8', is_bigendian: 0, step: 1920, data: FRAME };
-}
-const FRAME = new Uint8Array(640 * 480 * 3).map((_, i) => (i * 31) & 255);
+/** The executors' processes' real-time priority (SCHED_FIFO): the realtime_priority parameter's default. */
+const EXECUTOR_RT_PRIORITY = Number(EXECUTOR_PARAMS.find((p) => p.name === 'realtime_priority')?.default);
 
 interface Ticks { jitter: number[]; missed: number }
+type Window = [number, number];
+interface Windows { with: Window[]; alone: Window[] }
+interface Result { with: Ticks; alone: Ticks; chunks: number; latencyMs: number; scheduling: string }
 
 const describe = (t: Ticks): string =>
   `ticks ${t.jitter.length}, jitter p50 ${fmt(quantile(t.jitter, 0.5))} ms, p99 ${fmt(quantile(t.jitter, 0.99))} ms, max ${fmt(Math.max(...t.jitter))} ms, missed ${t.missed}`;
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1e3));
 
-export async function benchExecutor(modelDir: string, seconds: number): Promise<string[]> {
-  const bus = new WallBus();
-  const withInference: Ticks = { jitter: [], missed: 0 };
-  const alone: Ticks = { jitter: [], missed: 0 };
-  let block: Ticks | null = null; // null: the first inference after activation still warming
-  const onTimer = (period: number, ideal: number, actual: number): void => {
-    if (Math.abs(period - 0.01) > 1e-9 || !block) return; // the executors' 100 Hz control timers only
-    block.jitter.push((actual - ideal) * 1e3);
-    block.missed += Math.max(0, Math.floor((actual - ideal) / period));
-  };
-  // The package's one bringup, on the wall-clock bus.
-  const given = new Map<string, Record<string, unknown>>([[POLICY_NODE, {
-    model: modelDir, providers: ['cpu'], warmup_runs: 1, instruction: 'hand over the box',
-    'cameras.head.topic': '/h', 'cameras.left_wrist.topic': '/l', 'cameras.right_wrist.topic': '/r',
-    'arms.left.pose.base_frame': 'left_base', 'arms.left.pose.ee_frame': 'left_ee',
-    'arms.right.pose.base_frame': 'right_base', 'arms.right.pose.ee_frame': 'right_ee',
-    chunk_topic: '/chunk', 'max_age.camera': 1, 'max_age.joints': 1, 'max_age.pose': 1,
-    intra_op_threads: Math.max(1, cpus().length - 1),
-  }]]);
-  for (const arm of ARMS) {
-    given.set(executorNodeName(arm), {
-      chunk_topic: '/chunk', control_rate_hz: 100, start_enabled: true,
-      'measured_pose.base_frame': `${arm}_base`, 'measured_pose.ee_frame': `${arm}_ee`,
-      'safety.workspace_min': [-2, -2, -2], 'safety.workspace_max': [2, 2, 2],
-    });
+/** Sorts ticks (due and actual, seconds on the windows' clock) into the blocks with and without inference. */
+function classify(windows: Windows, due: ArrayLike<number>, actual: ArrayLike<number>): { with: Ticks; alone: Ticks } {
+  const out = { with: { jitter: [] as number[], missed: 0 }, alone: { jitter: [] as number[], missed: 0 } };
+  for (let i = 0; i < due.length; i++) {
+    const d = due[i] as number;
+    const late = (actual[i] as number) - d;
+    const into = windows.with.some(([a, b]) => d >= a && d < b) ? out.with : windows.alone.some(([a, b]) => d >= a && d < b) ? out.alone : null;
+    if (!into) continue;
+    into.jitter.push(late * 1e3);
+    into.missed += Math.max(0, Math.floor(late / CONTROL_PERIOD));
   }
-  const { policy } = await bringUp({ node: (name, { overrides }) => bus.node(name, { ...given.get(name), ...overrides }, onTimer) }, 'bringup');
-  if (!policy) throw new Error('bringup made no policy node');
-  const tf = (t: number, parent: string, child: string, y: number): unknown => ({
-    header: { stamp: secToStamp(t), frame_id: parent }, child_frame_id: child,
-    transform: { translation: { x: 0.3, y, z: 0.2 }, rotation: { x: 1, y: 0, z: 0, w: 0 } },
-  });
-  const sources = [
-    bus.every(1 / 30, () => { const t = bus.now(); for (const c of ['/h', '/l', '/r']) bus.deliver(c, image(t)); }),
-    bus.every(1 / 100, () => {
-      const t = bus.now();
-      bus.deliver('/tf', { transforms: [tf(t, 'left_base', 'left_ee', 0.2), tf(t, 'right_base', 'right_ee', -0.2)] });
-      for (const a of ['left', 'right']) bus.deliver('/joint_states', { header: { stamp: secToStamp(t), frame_id: '' }, name: [`${a}_gripper`], position: [0.5], velocity: [], effort: [] });
-    }),
-  ];
-  const loadBefore = load();
-  const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1e3));
+  return out;
+}
+
+/** `seconds` 1 s blocks with inference, each followed by 1 s without: the policy's in-flight
+ * inference ends before the block without it counts (at most one chunk's latency, skipped). */
+async function alternate(bus: WallBus, policy: PolicyNode, seconds: number): Promise<Windows> {
+  const windows: Windows = { with: [], alone: [] };
   await sleep(1); // the first chunk out, the executors following it
-  const chunksBefore = policy.chunksPublished;
   for (let i = 0; i < seconds; i++) {
-    // An inference block, then a block without: the policy's in-flight inference ends before the
-    // block without it counts (at most one chunk's latency, skipped).
-    block = withInference;
+    let start = bus.now();
     await sleep(1);
+    windows.with.push([start, bus.now()]);
     policy.deactivate();
-    block = null;
     await sleep(0.2);
-    block = alone;
+    start = bus.now();
     await sleep(1);
-    block = null;
+    windows.alone.push([start, bus.now()]);
     policy.activate();
   }
+  return windows;
+}
+
+/** The single-process bringup on the wall-clock bus. */
+async function sameProcess(modelDir: string, seconds: number): Promise<Result> {
+  const bus = new WallBus();
+  const due: number[] = [];
+  const actual: number[] = [];
+  const onTimer = (period: number, ideal: number, at: number): void => {
+    if (Math.abs(period - CONTROL_PERIOD) > 1e-9) return; // the executors' control timers only
+    due.push(ideal);
+    actual.push(at);
+  };
+  const given = (name: string): Record<string, unknown> =>
+    name === POLICY_NODE ? policyParams(modelDir) : executorParams(ARMS.find((a) => name.includes(a)) ?? 'left');
+  const nodes = await bringUp({ node: (name, { overrides }) => bus.node(name, { ...given(name), ...overrides }, onTimer) }, 'bringup');
+  executorScheduling('bringup', nodes); // says why not; the process stays at normal scheduling
+  const { policy } = nodes;
+  if (!policy) throw new Error('bringup made no policy node');
+  const sources = robotSources(bus, true);
+  const chunksBefore = policy.chunksPublished;
+  const windows = await alternate(bus, policy, seconds);
   for (const s of sources) s.cancel();
   await bus.stop();
   await policy.shutdown();
-  const chunks = policy.chunksPublished - chunksBefore;
-  const lat = policy.latency;
-  const p99 = quantile(withInference.jitter, 0.99);
-  summarize({ id: 'P4', what: `two executors at 100 Hz on real timers, inference in the same process`, goal: 'p99 <= 2 ms, none missed', result: `p99 ${fmt(p99)} ms, ${withInference.missed} of ${withInference.jitter.length} ticks missed (without inference, same run: p99 ${fmt(quantile(alone.jitter, 0.99))} ms, ${alone.missed} missed); load ${loadBefore}` });
+  return { ...classify(windows, due, actual), chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling: scheduling() };
+}
+
+function message(child: ChildProcess, kind: FromExecutor['kind']): Promise<FromExecutor> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FromExecutor): void => { if (m.kind === kind) { child.off('exit', onExit); child.off('message', onMessage); resolve(m); } };
+    const onExit = (code: number | null): void => reject(new Error(`P4 executor process exited (code ${code}) before '${kind}'`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** The split launch: each executor in its own process, which takes SCHED_FIFO `rtPriority` as the
+ * package's executor process does (0: normal scheduling), inference in this one, the chunks handed
+ * over as they are published. */
+async function split(modelDir: string, seconds: number, rtPriority: number): Promise<Result> {
+  const script = fileURLToPath(new URL('./executor-process.js', import.meta.url));
+  const children = ARMS.map((arm) => spawn(process.execPath, [script, arm, String(rtPriority)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' }));
+  const ready = await Promise.all(children.map((c) => message(c, 'ready')));
+  const bus = new WallBus();
+  const { policy } = await bringUp({ node: (name, { overrides }) => bus.node(name, { ...policyParams(modelDir), ...overrides }) }, 'policy');
+  if (!policy) throw new Error('bringup made no policy node');
+  bus.taps.push((topic, _t, msg) => {
+    if (topic !== '/chunk') return;
+    for (const c of children) if (c.connected) c.send({ kind: 'chunk', topic, msg } satisfies ToExecutor);
+  });
+  const sources = robotSources(bus, true);
+  const chunksBefore = policy.chunksPublished;
+  const windows = await alternate(bus, policy, seconds);
+  for (const s of sources) s.cancel();
+  policy.deactivate();
+  const ticks = children.map((c) => message(c, 'ticks'));
+  for (const c of children) c.send({ kind: 'stop' } satisfies ToExecutor);
+  const got = await Promise.all(ticks);
+  await bus.stop();
+  await policy.shutdown();
+  const all = { with: { jitter: [] as number[], missed: 0 }, alone: { jitter: [] as number[], missed: 0 } };
+  for (const m of got) {
+    if (m.kind !== 'ticks') continue;
+    // The child's bus seconds on this bus's clock (both count from their origin on the same monotonic clock).
+    const shift = Number(m.origin - bus.origin) / 1e9;
+    const c = classify(windows, m.due.map((d) => d + shift), m.actual.map((a) => a + shift));
+    for (const k of ['with', 'alone'] as const) { all[k].jitter.push(...c[k].jitter); all[k].missed += c[k].missed; }
+  }
+  const scheduling = [...new Set(ready.map((r) => (r.kind === 'ready' ? r.scheduling : '?')))].join(', ');
+  return { ...all, chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling };
+}
+
+/** Whether this machine lets a process take SCHED_FIFO (root or CAP_SYS_NICE, an RT budget); why not. */
+function fifoPermitted(priority: number): string | null {
+  const r = spawnSync('chrt', ['-f', String(priority), 'true'], { encoding: 'utf8' });
+  if (r.error) return `chrt not found (${r.error.message})`;
+  return r.status === 0 ? null : (r.stderr.trim() || `chrt exited ${r.status}`);
+}
+
+export async function benchExecutor(modelDir: string, seconds: number): Promise<string[]> {
+  const loadBefore = load();
+  const lines: string[] = [];
+  const show = (label: string, r: Result): void => {
+    lines.push(`  ${label} [${r.scheduling}]:`, `    with inference:    ${describe(r.with)}`, `    without inference: ${describe(r.alone)}`, `    inference: ${r.chunks} chunks, latency p50 ${fmt(r.latencyMs)} ms`);
+  };
+  const same = await sameProcess(modelDir, seconds);
+  show('same process (single-process bringup)', same);
+  const plain = await split(modelDir, seconds, 0);
+  show('executors in their own processes (split launch)', plain);
+  const denied = fifoPermitted(EXECUTOR_RT_PRIORITY);
+  let deployed = plain;
+  if (denied) {
+    lines.push(`  executors in their own processes at SCHED_FIFO ${EXECUTOR_RT_PRIORITY}: not run, this machine does not permit it (chrt -f ${EXECUTOR_RT_PRIORITY}: ${denied})`);
+  } else {
+    deployed = await split(modelDir, seconds, EXECUTOR_RT_PRIORITY);
+    show(`executors in their own processes at real-time priority (realtime_priority ${EXECUTOR_RT_PRIORITY}, the default)`, deployed);
+  }
+  const p99 = (t: Ticks): string => fmt(quantile(t.jitter, 0.99));
+  summarize({
+    id: 'P4',
+    what: `two executors at 100 Hz on real timers, inference beside them (executors in their own processes${denied ? '' : `, SCHED_FIFO ${EXECUTOR_RT_PRIORITY}`})`,
+    goal: 'p99 <= 2 ms, none missed',
+    result: `p99 ${p99(deployed.with)} ms, ${deployed.with.missed} of ${deployed.with.jitter.length} ticks missed (without inference: p99 ${p99(deployed.alone)} ms, ${deployed.alone.missed} missed; all in one process: p99 ${p99(same.with)} ms, ${same.with.missed} missed); load ${loadBefore}`,
+  });
   return [
-    `P4: two executors at 100 Hz on real timers (a timer thread, as rcl's), ${modelDir.split('/').pop()} inference back to back in the same process (inference thread, ${Math.max(1, cpus().length - 1)} ONNX Runtime thread(s)), ${seconds} s with inference in 1 s blocks alternating with ${seconds} s without; load ${loadBefore} before, ${load()} after`,
-    `  with inference:    ${describe(withInference)}`,
-    `  without inference: ${describe(alone)}`,
-    `  inference: ${chunks} chunks, latency p50 ${fmt(lat.quantile(0.5) * 1e3)} ms`,
+    `P4: two executors at 100 Hz on real timers (a timer thread, as rcl's), ${modelDir.split('/').pop()} inference back to back (inference thread, ${inferenceThreads()} ONNX Runtime thread(s)); per deployment ${seconds} s with inference in 1 s blocks alternating with ${seconds} s without; load ${loadBefore} before, ${load()} after`,
+    ...lines,
   ];
 }

@@ -12,8 +12,9 @@ import { TickClock } from './tick-clock.js';
 export class WallBus {
   readonly #listeners = new Map<string, ((m: unknown) => void)[]>();
   readonly #clock = new TickClock();
-  readonly taps: ((topic: string, time: number) => void)[] = [];
-  readonly #t0 = TickClock.now();
+  readonly taps: ((topic: string, time: number, msg: unknown) => void)[] = [];
+  /** The bus's time zero on the monotonic clock (the same clock in every process of the machine). */
+  readonly origin = TickClock.now();
 
   /** Seconds since the bus was made. */
   now(): number {
@@ -21,7 +22,7 @@ export class WallBus {
   }
 
   #seconds(ns: bigint): number {
-    return Number(ns - this.#t0) / 1e9;
+    return Number(ns - this.origin) / 1e9;
   }
 
   deliver(topic: string, msg: unknown): void {
@@ -47,7 +48,7 @@ export class WallBus {
       },
       advertise<T>(topic: string): Publisher<T> {
         const full = resolveTopic(topic, nodeName);
-        return { topic: full, publish: (m: T) => { for (const tap of bus.taps) tap(full, bus.now()); bus.deliver(full, m); } };
+        return { topic: full, publish: (m: T) => { for (const tap of bus.taps) tap(full, bus.now(), m); bus.deliver(full, m); } };
       },
       createTimer: (period, callback) => bus.every(period, callback, onTimer ? (i, a) => onTimer(period, i, a) : undefined),
       parameters: (schema: readonly ParamSpec[]) => resolveParams(schema, parameters, name),

@@ -8,12 +8,16 @@
 import { RclnodejsHost } from './graph/rclnodejs.js';
 import { bringUp, type BringupKind } from './node/bringup.js';
 import { KNOWN_PARAMETERS } from './node/node-schemas.js';
+import { executorScheduling } from './node/realtime.js';
 
 export type NodeKind = BringupKind;
 
 export async function runNodes(kind: NodeKind, argv: string[]): Promise<void> {
   const host = await RclnodejsHost.start(argv, KNOWN_PARAMETERS);
-  const { policy } = await bringUp(host, kind);
+  const nodes = await bringUp(host, kind);
+  const { policy } = nodes;
+  // An executor alone in its process takes real-time priority (realtime_priority).
+  executorScheduling(kind, nodes);
   host.spin();
   // The inference thread's sessions are released before the context goes.
   const stop = (): void => { void (policy?.shutdown() ?? Promise.resolve()).finally(() => { host.shutdown(); process.exit(0); }); };

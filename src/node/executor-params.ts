@@ -57,6 +57,7 @@ export const EXECUTOR_PARAMS: readonly ParamSpec[] = [
   { name: 'safety.max_step_interval', type: 'double', default: 0.1, min: 0.001, max: 1, unit: 's', description: 'Longest interval a single step may be spread over (a late tick earns no longer step).' },
   { name: 'on_no_chunk', type: 'string', default: 'hold', allowed: ON_NO_CHUNK, description: 'When no chunk covers now: hold the last target (republished) or stop publishing.' },
   { name: 'start_enabled', type: 'bool', default: false, readOnly: true, description: 'Start enabled (the launch argument autostart); otherwise commands start after ~/enable (std_srvs/srv/SetBool).' },
+  { name: 'realtime_priority', type: 'integer', default: 50, min: 0, max: 99, readOnly: true, description: 'SCHED_FIFO priority the executor\'s process takes at start when the executor runs in a process of its own (the launch default, single_process:=false), so that inference on the same cores cannot delay its ticks (P4 in the README); 0: normal scheduling. Needs root, CAP_SYS_NICE or an rtprio limit (see the README\'s robot section); without it a warning and normal scheduling. Not applied in the single-process bringup, where inference shares the process.' },
   { name: 'diagnostics_period', type: 'double', default: 1.0, min: 0.05, max: 60, unit: 's', readOnly: true, description: 'Period of /diagnostics.' },
 ];
 
@@ -85,6 +86,8 @@ export interface ExecutorConfig {
   onNoChunk: (typeof ON_NO_CHUNK)[number];
   startEnabled: boolean;
   diagnosticsPeriod: number;
+  /** SCHED_FIFO priority of the executor's own process; 0: normal scheduling (node/realtime.ts). */
+  realtimePriority: number;
 }
 
 /** Validated values (graph.parameters(EXECUTOR_PARAMS)) -> the typed record. */
@@ -115,6 +118,7 @@ export function executorConfig(values: ParamValues, source: string): ExecutorCon
     onNoChunk: r.choice('on_no_chunk', ON_NO_CHUNK),
     startEnabled: r.bool('start_enabled'),
     diagnosticsPeriod: r.number('diagnostics_period'),
+    realtimePriority: r.number('realtime_priority'),
   };
 }
 
