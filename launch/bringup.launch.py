@@ -2,9 +2,11 @@
 
     ros2 launch twinvla bringup.launch.py params_file:=/path/to/robot.yaml [model:=/path/to/model]
 
-By default the three nodes share one process (and one ROS context); single_process:=false starts
-them as separate processes, so the policy can run on a GPU machine and the executors beside the
-controllers. The executors start disabled unless autostart:=true; enable one with
+By default the three nodes run as separate processes: each executor alone in its process, which
+takes real-time priority (the executors' realtime_priority parameter, SCHED_FIFO 50, where the
+machine permits it), so that inference cannot delay the control ticks (P4 in the README), and the
+policy can run on a GPU machine and the executors beside the controllers. single_process:=true runs
+the three in one process (one ROS context; the executors at normal priority). The executors start disabled unless autostart:=true; enable one with
     ros2 service call /twinvla_left_executor/enable std_srvs/srv/SetBool "{data: true}"
 """
 import os
@@ -41,8 +43,10 @@ def generate_launch_description():
             'log_level', default_value='info', choices=['debug', 'info', 'warn', 'error'],
             description='Log level of the three nodes.'),
         DeclareLaunchArgument(
-            'single_process', default_value='true', choices=['true', 'false'],
-            description='Run the three nodes in one process (shared context) or as three processes.'),
+            'single_process', default_value='false', choices=['true', 'false'],
+            description='Run the three nodes as three processes (the default: each executor alone in its process, '
+                        'at real-time priority per its realtime_priority) or in one process (shared context, '
+                        'the executors at normal priority beside inference).'),
     ]
 
     return LaunchDescription(arguments + [OpaqueFunction(function=_nodes)])

@@ -45,6 +45,15 @@ describe('launch/bringup.launch.py', () => {
     assert.equal([...src.matchAll(/\*\*model_override/g)].length, 2);
   });
 
+  it('runs the three nodes as three processes unless single_process:=true, so the executors can take real-time priority', () => {
+    const src = readFileSync(join(ROOT, 'launch', 'bringup.launch.py'), 'utf8');
+    assert.match(src, /DeclareLaunchArgument\(\s*'single_process', default_value='false',/);
+    // The one-process node only when asked; the three separate ones otherwise.
+    assert.match(src, /executable='bringup'[^)]*condition=IfCondition\(single_process\)\)/);
+    assert.equal([...src.matchAll(/condition=UnlessCondition\(single_process\)/g)].length, 2);
+    assert.match(src, /executable='arm_executor'[^)]*condition=UnlessCondition\(single_process\)\)/);
+  });
+
   it('reads no launch configuration it does not declare', () => {
     const src = readFileSync(join(ROOT, 'launch', 'bringup.launch.py'), 'utf8');
     const used = [...src.matchAll(/LaunchConfiguration\('([^']+)'\)/g)].map((m) => m[1]);
