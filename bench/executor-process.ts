@@ -11,24 +11,25 @@
  */
 import { bringUp } from '../src/node/bringup.js';
 import { executorScheduling, scheduling } from '../src/node/realtime.js';
-import { CONTROL_PERIOD, executorParams, robotSources } from './p4-scene.js';
+import { CONTROL_PERIOD, executorParams, robotSources, timingTicks } from './p4-scene.js';
 import { WallBus } from './wall-graph.js';
 
 export type ToExecutor = { kind: 'chunk'; topic: string; msg: unknown } | { kind: 'stop' };
 export type FromExecutor =
   | { kind: 'ready'; scheduling: string }
-  | { kind: 'ticks'; origin: bigint; due: Float64Array; actual: Float64Array };
+  | { kind: 'ticks'; origin: bigint; due: Float64Array; actual: Float64Array; work: Float64Array };
 
 async function main(arm: string, priority: number, send: (m: FromExecutor) => boolean): Promise<void> {
   const bus = new WallBus();
   const due: number[] = [];
   const actual: number[] = [];
+  const work: number[] = [];
   const onTimer = (period: number, ideal: number, at: number): void => {
     if (Math.abs(period - CONTROL_PERIOD) > 1e-9) return; // the control timer only
     due.push(ideal);
     actual.push(at);
   };
-  const nodes = await bringUp({ node: (name, { overrides }) => bus.node(name, { ...executorParams(arm), realtime_priority: priority, ...overrides }, onTimer) }, 'executor');
+  const nodes = await bringUp({ node: (name, { overrides }) => timingTicks(bus.node(name, { ...executorParams(arm), realtime_priority: priority, ...overrides }, onTimer), work) }, 'executor');
   executorScheduling('executor', nodes);
   const sources = robotSources(bus, false);
   process.on('message', (m: ToExecutor) => {
@@ -38,7 +39,7 @@ async function main(arm: string, priority: number, send: (m: FromExecutor) => bo
     }
     for (const s of sources) s.cancel();
     void bus.stop().then(() => {
-      send({ kind: 'ticks', origin: bus.origin, due: Float64Array.from(due), actual: Float64Array.from(actual) });
+      send({ kind: 'ticks', origin: bus.origin, due: Float64Array.from(due), actual: Float64Array.from(actual), work: Float64Array.from(work) });
       process.disconnect();
     });
   });

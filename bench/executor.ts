@@ -24,7 +24,7 @@ import { EXECUTOR_PARAMS } from '../src/node/executor-params.js';
 import { executorScheduling, scheduling } from '../src/node/realtime.js';
 import type { PolicyNode } from '../src/node/policy-node.js';
 import type { FromExecutor, ToExecutor } from './executor-process.js';
-import { CONTROL_PERIOD, executorParams, inferenceThreads, policyParams, robotSources } from './p4-scene.js';
+import { CONTROL_PERIOD, executorParams, inferenceSpinning, inferenceThreads, policyParams, robotSources, timingTicks } from './p4-scene.js';
 import { fmt, quantile } from './stats.js';
 import { summarize } from './summary.js';
 import { WallBus } from './wall-graph.js';
@@ -32,20 +32,21 @@ import { WallBus } from './wall-graph.js';
 /** The executors' processes' real-time priority (SCHED_FIFO): the realtime_priority parameter's default. */
 const EXECUTOR_RT_PRIORITY = Number(EXECUTOR_PARAMS.find((p) => p.name === 'realtime_priority')?.default);
 
-interface Ticks { jitter: number[]; missed: number }
+interface Ticks { jitter: number[]; missed: number; work: number[] }
 type Window = [number, number];
 interface Windows { with: Window[]; alone: Window[] }
 interface Result { with: Ticks; alone: Ticks; chunks: number; latencyMs: number; scheduling: string }
 
 const describe = (t: Ticks): string =>
-  `ticks ${t.jitter.length}, jitter p50 ${fmt(quantile(t.jitter, 0.5))} ms, p99 ${fmt(quantile(t.jitter, 0.99))} ms, max ${fmt(Math.max(...t.jitter))} ms, missed ${t.missed}`;
+  `ticks ${t.jitter.length}, jitter p50 ${fmt(quantile(t.jitter, 0.5))} ms, p99 ${fmt(quantile(t.jitter, 0.99))} ms, max ${fmt(Math.max(...t.jitter))} ms, missed ${t.missed}; tick work p50 ${fmt(quantile(t.work, 0.5))} ms, p99 ${fmt(quantile(t.work, 0.99))} ms`;
+const noTicks = (): Ticks => ({ jitter: [], missed: 0, work: [] });
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1e3));
 
-/** Sorts ticks (due and actual, seconds on the windows' clock) into the blocks with and without inference. */
-function classify(windows: Windows, due: ArrayLike<number>, actual: ArrayLike<number>): { with: Ticks; alone: Ticks } {
-  const out = { with: { jitter: [] as number[], missed: 0 }, alone: { jitter: [] as number[], missed: 0 } };
+/** Sorts ticks (due and actual, seconds on the windows' clock; work, ms) into the blocks with and without inference. */
+function classify(windows: Windows, due: ArrayLike<number>, actual: ArrayLike<number>, work: ArrayLike<number>): { with: Ticks; alone: Ticks } {
+  const out = { with: noTicks(), alone: noTicks() };
   for (let i = 0; i < due.length; i++) {
     const d = due[i] as number;
     const late = (actual[i] as number) - d;
@@ -53,6 +54,7 @@ function classify(windows: Windows, due: ArrayLike<number>, actual: ArrayLike<nu
     if (!into) continue;
     into.jitter.push(late * 1e3);
     into.missed += Math.max(0, Math.floor(late / CONTROL_PERIOD));
+    if (i < work.length) into.work.push(work[i] as number);
   }
   return out;
 }
@@ -81,6 +83,7 @@ async function sameProcess(modelDir: string, seconds: number): Promise<Result> {
   const bus = new WallBus();
   const due: number[] = [];
   const actual: number[] = [];
+  const work: number[] = [];
   const onTimer = (period: number, ideal: number, at: number): void => {
     if (Math.abs(period - CONTROL_PERIOD) > 1e-9) return; // the executors' control timers only
     due.push(ideal);
@@ -88,7 +91,7 @@ async function sameProcess(modelDir: string, seconds: number): Promise<Result> {
   };
   const given = (name: string): Record<string, unknown> =>
     name === POLICY_NODE ? policyParams(modelDir) : executorParams(ARMS.find((a) => name.includes(a)) ?? 'left');
-  const nodes = await bringUp({ node: (name, { overrides }) => bus.node(name, { ...given(name), ...overrides }, onTimer) }, 'bringup');
+  const nodes = await bringUp({ node: (name, { overrides }) => timingTicks(bus.node(name, { ...given(name), ...overrides }, onTimer), work) }, 'bringup');
   executorScheduling('bringup', nodes); // says why not; the process stays at normal scheduling
   const { policy } = nodes;
   if (!policy) throw new Error('bringup made no policy node');
@@ -98,7 +101,7 @@ async function sameProcess(modelDir: string, seconds: number): Promise<Result> {
   for (const s of sources) s.cancel();
   await bus.stop();
   await policy.shutdown();
-  return { ...classify(windows, due, actual), chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling: scheduling() };
+  return { ...classify(windows, due, actual, work), chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling: scheduling() };
 }
 
 function message(child: ChildProcess, kind: FromExecutor['kind']): Promise<FromExecutor> {
@@ -134,13 +137,13 @@ async function split(modelDir: string, seconds: number, rtPriority: number): Pro
   const got = await Promise.all(ticks);
   await bus.stop();
   await policy.shutdown();
-  const all = { with: { jitter: [] as number[], missed: 0 }, alone: { jitter: [] as number[], missed: 0 } };
+  const all = { with: noTicks(), alone: noTicks() };
   for (const m of got) {
     if (m.kind !== 'ticks') continue;
     // The child's bus seconds on this bus's clock (both count from their origin on the same monotonic clock).
     const shift = Number(m.origin - bus.origin) / 1e9;
-    const c = classify(windows, m.due.map((d) => d + shift), m.actual.map((a) => a + shift));
-    for (const k of ['with', 'alone'] as const) { all[k].jitter.push(...c[k].jitter); all[k].missed += c[k].missed; }
+    const c = classify(windows, m.due.map((d) => d + shift), m.actual.map((a) => a + shift), m.work);
+    for (const k of ['with', 'alone'] as const) { all[k].jitter.push(...c[k].jitter); all[k].missed += c[k].missed; all[k].work.push(...c[k].work); }
   }
   const scheduling = [...new Set(ready.map((r) => (r.kind === 'ready' ? r.scheduling : '?')))].join(', ');
   return { ...all, chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling };
@@ -179,7 +182,7 @@ export async function benchExecutor(modelDir: string, seconds: number): Promise<
     result: `p99 ${p99(deployed.with)} ms, ${deployed.with.missed} of ${deployed.with.jitter.length} ticks missed (without inference: p99 ${p99(deployed.alone)} ms, ${deployed.alone.missed} missed; all in one process: p99 ${p99(same.with)} ms, ${same.with.missed} missed); load ${loadBefore}`,
   });
   return [
-    `P4: two executors at 100 Hz on real timers (a timer thread, as rcl's), ${modelDir.split('/').pop()} inference back to back (inference thread, ${inferenceThreads()} ONNX Runtime thread(s)); per deployment ${seconds} s with inference in 1 s blocks alternating with ${seconds} s without; load ${loadBefore} before, ${load()} after`,
+    `P4: two executors at 100 Hz on real timers (a timer thread, as rcl's), ${modelDir.split('/').pop()} inference back to back (inference thread, ${inferenceThreads()} ONNX Runtime thread(s), intra_op_spinning ${inferenceSpinning() ?? 'default'}); per deployment ${seconds} s with inference in 1 s blocks alternating with ${seconds} s without; load ${loadBefore} before, ${load()} after`,
     ...lines,
   ];
 }

@@ -6,7 +6,7 @@
 import { cpus } from 'node:os';
 
 import { nsToStamp, secondsToNs } from '../src/time.js';
-import type { Timer } from '../src/graph/port.js';
+import type { Graph, Timer } from '../src/graph/port.js';
 import type { WallBus } from './wall-graph.js';
 
 const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(secondsToNs(t));
@@ -14,8 +14,14 @@ const secToStamp = (t: number): ReturnType<typeof nsToStamp> => nsToStamp(second
 /** The executors' control period: P4 measures only these timers. */
 export const CONTROL_PERIOD = 0.01;
 
-/** ONNX Runtime threads for P4's inference: one core is left to the executors. */
-export const inferenceThreads = (): number => Math.max(1, cpus().length - 1);
+/** ONNX Runtime threads for P4's inference: one core is left to the executors (BENCH_P4_THREADS
+ * sets another count). */
+export const inferenceThreads = (): number => Number(process.env['BENCH_P4_THREADS'] ?? Math.max(1, cpus().length - 1));
+
+/** intra_op_spinning for P4's inference: the node's default unless BENCH_P4_SPINNING is 0 or 1 (with
+ * one thread ONNX Runtime has no pool threads, and nothing spins either way). */
+export const inferenceSpinning = (): boolean | undefined =>
+  process.env['BENCH_P4_SPINNING'] === undefined ? undefined : process.env['BENCH_P4_SPINNING'] === '1';
 
 export function policyParams(modelDir: string): Record<string, unknown> {
   return {
@@ -25,6 +31,7 @@ export function policyParams(modelDir: string): Record<string, unknown> {
     'arms.right.pose.base_frame': 'right_base', 'arms.right.pose.ee_frame': 'right_ee',
     chunk_topic: '/chunk', 'max_age.camera': 1, 'max_age.joints': 1, 'max_age.pose': 1,
     intra_op_threads: inferenceThreads(),
+    ...(inferenceSpinning() === undefined ? {} : { intra_op_spinning: inferenceSpinning() }),
   };
 }
 
@@ -60,4 +67,18 @@ export function robotSources(bus: WallBus, cameras: boolean): Timer[] {
   ];
   if (cameras) sources.push(bus.every(1 / 30, () => { const t = bus.now(); for (const c of ['/h', '/l', '/r']) bus.deliver(c, image(t)); }));
   return sources;
+}
+
+/** `graph` with its control timer's callbacks timed: each tick's work (ms) is pushed to `work`, in
+ * firing order (the same order as the timer's onFire records). */
+export function timingTicks(graph: Graph, work: number[]): Graph {
+  const createTimer = graph.createTimer.bind(graph);
+  return {
+    ...graph,
+    createTimer: (period, callback) => createTimer(period, Math.abs(period - CONTROL_PERIOD) > 1e-9 ? callback : () => {
+      const t = process.hrtime.bigint();
+      callback();
+      work.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }),
+  };
 }

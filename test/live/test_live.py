@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import statistics
+import subprocess
 import time
 
 import json
@@ -249,7 +250,27 @@ def test_bringup_single_process(graph, window, reference):
     overrides = launch_overrides('bringup-overrides.yaml', '/**', {'model': 'twinvla-demo', 'start_enabled': False, 'use_sim_time': True})
     process = NodeProcess(INSTALL, 'bringup', ['--params-file', DEMO_PARAMS, '--params-file', params_for_test(), '--params-file', overrides],
                           os.path.join(OUT, 'bringup.log'))
+    # Inference shares this process: the executors stay at normal priority and say why.
+    wait_for(lambda: 'realtime_priority 50 not applied' in process.text(), 60, 'the executors\' scheduling lines')
+    assert thread_policies(process.proc.pid) == {'SCHED_OTHER'}
     drive_and_check(graph, window, reference, [process], 'bringup', disable_left_at=WINDOW_S - 4.0)
+
+
+def fifo_permitted() -> bool:
+    """Whether this machine lets the test's user take SCHED_FIFO (root in most containers)."""
+    return subprocess.run(['chrt', '--fifo', '1', 'true'], capture_output=True).returncode == 0
+
+
+def thread_policies(pid: int) -> set[str]:
+    """The scheduling policy of every thread of process pid, from /proc (as src/node/realtime.ts reads it)."""
+    names = {0: 'SCHED_OTHER', 1: 'SCHED_FIFO', 2: 'SCHED_RR', 3: 'SCHED_BATCH', 5: 'SCHED_IDLE'}
+    out = set()
+    for tid in os.listdir(f'/proc/{pid}/task'):
+        with open(f'/proc/{pid}/task/{tid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        policy = names.get(int(fields[41 - 3]), fields[41 - 3])
+        out.add(f'{policy} {fields[40 - 3]}' if policy in ('SCHED_FIFO', 'SCHED_RR') else policy)
+    return out
 
 
 def test_three_processes(graph, window, reference):
@@ -265,6 +286,16 @@ def test_three_processes(graph, window, reference):
             '-r', f'__node:={name}', '--params-file', DEMO_PARAMS,
             '--params-file', launch_overrides(f'{arm}-overrides.yaml', f'/{name}', {'arm': arm, 'start_enabled': False, 'use_sim_time': True})],
             os.path.join(OUT, f'{name}.log')))
+    # Each executor alone in its process takes real-time priority (realtime_priority, default 50),
+    # every thread of it, or says why it cannot; the policy's process stays at normal priority.
+    for p in processes[1:]:
+        wait_for(lambda: 'real-time priority' in p.text(), 60, 'the executor\'s scheduling line')
+        if fifo_permitted():
+            assert 'this process runs at real-time priority (SCHED_FIFO 50, realtime_priority 50)' in p.text(), p.text()[-2000:]
+            assert thread_policies(p.proc.pid) == {'SCHED_FIFO 50'}
+        else:
+            assert 'could not take real-time priority SCHED_FIFO 50' in p.text(), p.text()[-2000:]
+    assert thread_policies(processes[0].proc.pid) == {'SCHED_OTHER'}
     drive_and_check(graph, window, reference, processes, 'three processes')
 
 
