@@ -16,6 +16,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { constants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 import { ARMS } from '../src/config/layout.js';
@@ -35,7 +36,7 @@ const EXECUTOR_RT_PRIORITY = Number(EXECUTOR_PARAMS.find((p) => p.name === 'real
 interface Ticks { jitter: number[]; missed: number; work: number[] }
 type Window = [number, number];
 interface Windows { with: Window[]; alone: Window[] }
-interface Result { with: Ticks; alone: Ticks; chunks: number; latencyMs: number; scheduling: string }
+interface Result { with: Ticks; alone: Ticks; chunks: number; latencyMs: number; scheduling: string; other?: string }
 
 const describe = (t: Ticks): string =>
   `ticks ${t.jitter.length}, jitter p50 ${fmt(quantile(t.jitter, 0.5))} ms, p99 ${fmt(quantile(t.jitter, 0.99))} ms, max ${fmt(Math.max(...t.jitter))} ms, missed ${t.missed}; tick work p50 ${fmt(quantile(t.work, 0.5))} ms, p99 ${fmt(quantile(t.work, 0.99))} ms`;
@@ -145,8 +146,15 @@ async function split(modelDir: string, seconds: number, rtPriority: number): Pro
     const c = classify(windows, m.due.map((d) => d + shift), m.actual.map((a) => a + shift), m.work);
     for (const k of ['with', 'alone'] as const) { all[k].jitter.push(...c[k].jitter); all[k].missed += c[k].missed; all[k].work.push(...c[k].work); }
   }
+  // GC pauses inside the measured blocks (those of start-up and shut-down are not the ticks').
+  const inBlocks = (t: number): boolean => [...windows.with, ...windows.alone].some(([a, b]) => t >= a && t < b);
+  const gc = got.flatMap((m) => (m.kind === 'ticks' ? [...m.gc].filter((_, i) => inBlocks((m.gcAt[i] as number) + Number(m.origin - bus.origin) / 1e9)) : []));
+  const majors = got.reduce((n, m) => n + (m.kind === 'ticks' ? [...m.gcKind].filter((k, i) => k === constants.NODE_PERFORMANCE_GC_MAJOR && inBlocks((m.gcAt[i] as number) + Number(m.origin - bus.origin) / 1e9)).length : 0), 0);
+  const chunkWork = got.flatMap((m) => (m.kind === 'ticks' ? [...m.chunkWork] : []));
+  const longest = (v: number[]): string => (v.length ? `${fmt(Math.max(...v))} ms` : 'none');
+  const other = `the executors' processes: ${gc.length} GC pauses in the measured blocks (${majors} major; longest ${longest(gc)}), ${chunkWork.length} chunks handled (p50 ${fmt(quantile(chunkWork, 0.5))} ms, longest ${longest(chunkWork)})`;
   const scheduling = [...new Set(ready.map((r) => (r.kind === 'ready' ? r.scheduling : '?')))].join(', ');
-  return { ...all, chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling };
+  return { ...all, chunks: policy.chunksPublished - chunksBefore, latencyMs: policy.latency.quantile(0.5) * 1e3, scheduling, other };
 }
 
 /** Whether this machine lets a process take SCHED_FIFO (root or CAP_SYS_NICE, an RT budget); why not. */
@@ -160,7 +168,7 @@ export async function benchExecutor(modelDir: string, seconds: number): Promise<
   const loadBefore = load();
   const lines: string[] = [];
   const show = (label: string, r: Result): void => {
-    lines.push(`  ${label} [${r.scheduling}]:`, `    with inference:    ${describe(r.with)}`, `    without inference: ${describe(r.alone)}`, `    inference: ${r.chunks} chunks, latency p50 ${fmt(r.latencyMs)} ms`);
+    lines.push(`  ${label} [${r.scheduling}]:`, `    with inference:    ${describe(r.with)}`, `    without inference: ${describe(r.alone)}`, `    inference: ${r.chunks} chunks, latency p50 ${fmt(r.latencyMs)} ms`, ...(r.other ? [`    ${r.other}`] : []));
   };
   const same = await sameProcess(modelDir, seconds);
   show('same process (single-process bringup)', same);
