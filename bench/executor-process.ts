@@ -9,7 +9,7 @@
  *
  *   node dist/bench/executor-process.js <arm> <realtime_priority>   (spawned with an IPC channel)
  */
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 import { bringUp } from '../src/node/bringup.js';
 import { executorScheduling, scheduling } from '../src/node/realtime.js';
