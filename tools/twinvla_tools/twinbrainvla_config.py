@@ -277,6 +277,8 @@ def run_config_dict(cfg: TwinBrainVLAConfig, base_vlm: str) -> dict:
         "framework": {"name": "PhysBrainVLA", "qwenvl": {"base_vlm": base_vlm},
                       "action_model": {"action_model_type": kind, "hidden_size": h.hidden_size, "action_dim": h.action_dim,
                                        "state_dim": h.state_dim, "future_action_window_size": h.horizon - 1,
+                                       # GR00T_ActionHeader.predict_action draws its noise with action_horizon rows
+                                       "action_horizon": h.horizon,
                                        "past_action_window_size": 0, "add_pos_embed": h.add_pos_embed,
                                        "max_seq_len": h.max_seq_len, "num_target_vision_tokens": h.num_target_vision_tokens,
                                        "num_timestep_buckets": h.num_timestep_buckets,
