@@ -60,9 +60,13 @@ async function predict(args: string[]): Promise<number> {
   if (!values['fixture']) throw new UsageError('predict', 'only --fixture is supported here (the model folder\'s recorded inputs); live inputs come from the ROS node or `twinvla eval`');
   const tolerance = numberArg('predict', 'tolerance', stringOption(values, 'tolerance'), (n) => n >= 0, 'a number >= 0') ?? 1e-4;
   const logger = consoleLogger(levelOf(values['log-level']));
+  const start = performance.now();
   const policy = await Policy.create(model, { providers: providersFrom(stringOption(values, 'providers')), logger, warmupRuns: 0 });
+  const load = (performance.now() - start) / 1e3;
   const report = await runFixture(policy);
   process.stdout.write(`model ${policy.manifest.name} on ${policy.providers.summary}\n`);
+  const { encoder, sampling } = report.seconds;
+  process.stdout.write(`seconds: load ${load.toFixed(1)} (checksums and sessions), encoder ${encoder.toFixed(1)}, sampling ${sampling.toFixed(1)} (${policy.manifest.flow.steps} steps)\n`);
   process.stdout.write(`token ids ${report.tokensMatch ? 'match' : 'DIFFER from'} the Python tokenizer\n`);
   for (const e of report.errors) process.stdout.write(`  ${e.name.padEnd(28)} max abs error ${e.maxAbs.toExponential(3)}\n`);
   process.stdout.write(`max_abs_error=${report.maxAbs.toExponential(3)}\n`);

@@ -1,6 +1,6 @@
 /**
- * Runs a model folder's fixture through the TypeScript runtime and measures it against the PyTorch
- * outputs the tools recorded: token ids, normalised state, conditioning, one velocity, the sampled
+ * Runs a model folder's fixture through the TypeScript runtime and measures it against the outputs
+ * the tools recorded (PyTorch's, or for a streamed export Python onnxruntime's: ort_fixture.py): token ids, normalised state, conditioning, one velocity, the sampled
  * chunk (with the fixture's noise) and the decoded per-arm poses.
  */
 import { loadFixture, maxAbsDiff } from './fixture.js';
@@ -11,6 +11,9 @@ export interface ParityReport {
   tokensMatch: boolean;
   errors: { name: string; maxAbs: number }[];
   maxAbs: number;
+  /** Wall-clock seconds of the encoder run and of the sampling (every denoiser step), for a person
+   * running a large model once; never asserted. */
+  seconds: { encoder: number; sampling: number };
 }
 
 /** Quaternions q and -q are one rotation; compare the one nearer the reference. */
@@ -35,13 +38,17 @@ export async function runFixture(policy: Policy): Promise<ParityReport> {
   const obs = { images, state: fx.state, instruction: fx.instruction };
   const errors: { name: string; maxAbs: number }[] = [];
 
+  let start = performance.now();
   const cond = await policy.encode(obs);
+  const encoder = (performance.now() - start) / 1e3;
   errors.push({ name: 'state_normalized', maxAbs: maxAbsDiff(normalize(fx.state, m.state.normalization), fx.expected.stateNormalized) });
   for (const [name, want] of fx.expected.conditioning) {
     errors.push({ name: `conditioning.${name}`, maxAbs: maxAbsDiff(cond.get(name)?.data as Float32Array, want) });
   }
   errors.push({ name: 'velocity', maxAbs: maxAbsDiff(await policy.velocity(cond, fx.xT, fx.t), fx.expected.velocity) });
+  start = performance.now();
   const normalized = await policy.sample(cond, { noise: fx.noise });
+  const sampling = (performance.now() - start) / 1e3;
   errors.push({ name: 'chunk_normalized', maxAbs: maxAbsDiff(normalized, fx.expected.chunkNormalized) });
   const chunk = policy.decode(normalized);
   errors.push({ name: 'chunk', maxAbs: maxAbsDiff(chunk.actions, fx.expected.chunk) });
@@ -60,5 +67,5 @@ export async function runFixture(policy: Policy): Promise<ParityReport> {
     const got = ids.get(name) ?? [];
     if (got.length !== want.length || got.some((v, i) => v !== want[i])) tokensMatch = false;
   }
-  return { tokensMatch, errors, maxAbs: Math.max(...errors.map((e) => e.maxAbs)) };
+  return { tokensMatch, errors, maxAbs: Math.max(...errors.map((e) => e.maxAbs)), seconds: { encoder, sampling } };
 }

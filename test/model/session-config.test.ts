@@ -138,6 +138,15 @@ describe('the model\'s ONNX Runtime settings (runtime.session_config)', function
     assert.match(e.message, /encoder\.onnx: .*SimplifiedLayerNormFusion/s);
   });
 
+  it('give `twinvla predict --fixture` the chunk Python onnxruntime computes with them (ort_fixture.py: a streamed export has no PyTorch fixture)', () => {
+    const dir = copyModel(model);
+    python('import runpy, sys; sys.argv = ["ort_fixture", "--model", sys.argv[1]]; runpy.run_module("twinvla_tools.ort_fixture", run_name="__main__")', dir);
+    const out = execFileSync('node', [join(ROOT, 'bin', 'twinvla.js'), 'predict', '--model', dir, '--fixture', '--providers', 'cpu', '--tolerance', '1e-6'], { encoding: 'utf8' });
+    assert.match(out, /token ids match the Python tokenizer\n/);
+    assert.match(out, /chunk_normalized {13}max abs error 0\.000e\+0\n/);
+    assert.match(out, /\nmax_abs_error=\d\.\d{3}e-(?:[7-9]|\d\d)\n$/);
+  });
+
   it('refuse an unknown entry, naming the manifest, the field and the nearest known entry', () => {
     const m = refusal({ session_config: { graph_optimization_level: 'basic', entries: { 'session.disable_prepacknig': '1' } } });
     assert.match(m, /1 problem\(s\)[^\n]*\n {2}- runtime\.session_config\.entries\["session\.disable_prepacknig"\]: expected one of the configuration entries the runtime knows \(session\.disable_prepacking, optimization\.disable_specified_optimizers, [^)]*\), found the unknown entry "session\.disable_prepacknig" \(did you mean session\.disable_prepacking\?\)/);
