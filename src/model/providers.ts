@@ -65,10 +65,21 @@ export function plainReason(message: string): string {
   return first.replace(/^\S+\.(?:cc|h|cpp):\d+ (?:[^(]*\(.*?\) (?=[A-Z]))?/, '').trim();
 }
 
-function graphFault(graph: string, reason: string): ModelError {
+/** ONNX Runtime needs a shape tensor's values while it builds the graph, and they are in external data. */
+const EXTERNAL_SHAPE = /Cannot parse data from external tensors/i;
+/** The graph parsed and then one of ONNX Runtime's own rewrites failed on it. */
+const REWRITE_FAILED = /Exception during initialization/i;
+
+function graphFault(graph: string, reason: string, level: string): ModelError {
   const version = ort.env.versions.common;
   if (NEWER_RUNTIME.test(reason)) {
     return new ModelError('MODEL_GRAPH', `${graph}: the graph needs a newer ONNX Runtime than this package's ${version} (${reason}). Re-export it with the opset the exporter pins (tools/twinvla_tools/export.py), or update onnxruntime-node.`);
+  }
+  if (EXTERNAL_SHAPE.test(reason)) {
+    return new ModelError('MODEL_GRAPH', `${graph}: ONNX Runtime ${version} cannot build the graph: a small tensor it reads while building it (a shape) is stored in the external data file, not in the .onnx (${reason}). The files match the manifest's checksums; save the graph with its small tensors inline, as tools/twinvla_tools/external_data.py save_with_external_data does (only tensors above 1 KiB outside), and update its sha256s in the manifest, or re-export the model folder.`);
+  }
+  if (REWRITE_FAILED.test(reason)) {
+    return new ModelError('MODEL_GRAPH', `${graph}: ONNX Runtime ${version} read the graph but failed while optimising it at the graph optimisation level "${level}" (${reason}). The files match the manifest's checksums; the model's manifest sets the level its graphs need in runtime.session_config (the exporter writes "basic" for streamed exports): re-export the model folder, or set runtime.session_config.graph_optimization_level to "basic".`);
   }
   return new ModelError('MODEL_GRAPH', `${graph}: the graph is corrupt: ONNX Runtime ${version} cannot load it (${reason}). Its sha256 matches the manifest, so the file was written broken or replaced together with its checksum; re-export the model folder with tools/twinvla_tools/export.py.`);
 }
@@ -146,7 +157,7 @@ export async function createSession(
       return session;
     } catch (e) {
       const reason = plainReason((e as Error).message ?? String(e));
-      if (provider === 'cpu' || GRAPH_FAULT.test(reason)) throw graphFault(graph, reason);
+      if (provider === 'cpu' || GRAPH_FAULT.test(reason)) throw graphFault(graph, reason, (options.model ?? DEFAULT_SESSION_CONFIG).graphOptimizationLevel);
       reasons.push(`${provider}: ${reason}`);
       report.fallbacks.push({ provider, graph, reason });
       report.failed.add(provider);

@@ -86,6 +86,29 @@ describe('model folders with wrong graphs and matching checksums', function () {
     assert.match((await rejection(Policy.create(dangling.dir, quiet()))).message, /denoiser\.onnx: the graph is corrupt: ONNX Runtime 1\.23\.2 cannot load it \(Invalid model\. Node input 'nowhere' is not a graph input, initializer, or output of a previous node\.\)/);
   });
 
+  it('says, not "corrupt", when ONNX Runtime cannot build a graph whose shape tensors are all in external data', async () => {
+    // The VJP graph saved with every tensor outside (size_threshold 0): its Reshape shapes are needed
+    // while the graph is built, and ONNX Runtime does not read external data for them.
+    const dir = copyModel(TWINVLA_TINY);
+    const script = [
+      'import sys, onnx, yaml',
+      'from pathlib import Path',
+      'from twinvla_tools.export import ManifestDumper',
+      'from twinvla_tools.external_data import graph_entry',
+      'f = Path(sys.argv[1])',
+      'doc = yaml.safe_load((f / "model.yaml").read_text())',
+      'file = doc["graphs"]["denoiser_vjp"]["file"]',
+      'onnx.save_model(onnx.load(str(f / file)), str(f / file), save_as_external_data=True, all_tensors_to_one_file=True, location=file + ".data", size_threshold=0)',
+      'doc["graphs"]["denoiser_vjp"].update(graph_entry(f, file))',
+      '(f / "model.yaml").write_text(yaml.dump(doc, Dumper=ManifestDumper, sort_keys=False, width=120))',
+    ].join('\n');
+    execFileSync(join(ROOT, '.venv', 'bin', 'python'), ['-c', script, dir], { env: { ...process.env, PYTHONPATH: join(ROOT, 'tools') } });
+    const e = await rejection(Policy.create(dir, quiet()));
+    assert.equal(e.code, 'MODEL_GRAPH');
+    assert.match(e.message, /^\S+denoiser_vjp\.onnx: ONNX Runtime 1\.23\.2 cannot build the graph: a small tensor it reads while building it \(a shape\) is stored in the external data file, not in the \.onnx \(.*Cannot parse data from external tensors.*\)\. The files match the manifest's checksums; save the graph with its small tensors inline, as tools\/twinvla_tools\/external_data\.py save_with_external_data does/);
+    assert.doesNotMatch(e.message, /corrupt/);
+  });
+
   it('says when a graph needs a newer ONNX Runtime', async () => {
     const { dir, file } = withDenoiser(TWINVLA_TINY, 'm.ir_version = 99');
     const e = await rejection(Policy.create(dir, quiet()));
