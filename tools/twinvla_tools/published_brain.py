@@ -34,8 +34,14 @@ QWEN25_LAST_TOKEN = 151664  # <|file_sep|>: Qwen2.5's added tokens end there, Qw
 
 def qwen3_vl_4b():
     """Qwen3-VL-4B-Instruct's dimensions (its config.json: text 2560 wide, 36 layers, 32 heads of 128,
-    8 KV heads, MLP 9728; vision 24 blocks 1024 wide, patch 16, DeepStack at 5, 11, 17) with the
-    released head; 256 px, the smallest side its processor keeps (65536 pixels at least)."""
+    8 KV heads, MLP 9728, vocabulary 151936, rope_theta 5e6, interleaved M-RoPE sections 24/20/20;
+    vision 24 blocks 1024 wide, MLP 4096, 16 heads, patch 16, 2304 position embeddings, output 2560,
+    DeepStack at 5, 11, 17) with the released head; 256 px, the smallest side its processor keeps
+    (65536 pixels at least). Checked field by field against copies of the released config.json: its
+    text_config in huggingface.co/TechCarbasa/MyModels commit 400bbbf (Qwen3-VL-4B-Instruct/config.json),
+    its vision_config in huggingface.co/amburger66/robometer-4b-lora-robotsmith-task03 config.json (a
+    fine-tune of unsloth/Qwen3-VL-4B-Instruct, its text sizes the same as the first's). All agree with
+    the values here; the vision side's image mean and std (0.5) come from its preprocessor, not checked."""
     from .twinbrainvla_config import PRESETS, QWEN3, QwenTextConfig, QwenVisionConfig
     return replace(PRESETS["published"], image_size=256,
                    vision=QwenVisionConfig(depth=24, hidden_size=1024, intermediate_size=4096, num_heads=16,
