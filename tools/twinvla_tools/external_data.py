@@ -61,6 +61,19 @@ def save_with_external_data(model: onnx.ModelProto, path: Path) -> None:
                     location=data.name, size_threshold=1024)
 
 
+def rewrite(path: Path) -> None:
+    """A graph written with external data by another tool (torch.onnx.export) saved again as the
+    exporter saves one: tensors above 1 KiB in `<graph>.onnx.data`, the small ones inline (ONNX Runtime
+    reads shape constants while it builds the graph, and not from external data), the other data
+    files removed."""
+    scattered = locations(onnx.load_model(str(path), load_external_data=False))
+    model = onnx.load_model(str(path))
+    save_with_external_data(model, path)
+    for name in scattered:
+        if name != path.name + ".data":
+            (path.parent / name).unlink()
+
+
 def gather(path: Path) -> list[str]:
     """A graph written with external data spread over files (torch.onnx.export writes one per tensor)
     rewritten with it all in `<graph>.onnx.data`, the scattered files removed; returns their names.

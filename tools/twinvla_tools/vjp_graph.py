@@ -7,14 +7,14 @@ records the forward and autograd's backward as aten operators (core decompositio
 kernel, whose backward decomposes where the fused ones do not), and torch.onnx exports that trace with
 a dynamic batch. The graph takes the denoiser's inputs plus `cotangent` (the shape of x_t) and gives
 `vjp`; model.yaml names it under graphs.denoiser_vjp. A model folder without it still runs real-time
-chunking, with the prefix pinned and no soft guidance.
+chunking, with the prefix pinned and no soft guidance. A denoiser with 1 GiB of weights or more gets
+them in `denoiser_vjp.onnx.data` (ONNX external data, listed in the manifest like the other graphs').
 
     python -m twinvla_tools.vjp_graph --model models/twinvla-demo     # add the graph to a model folder
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import warnings
 from pathlib import Path
 
@@ -23,9 +23,18 @@ import torch
 import yaml
 from torch import nn
 
+from .external_data import PROTOBUF_LIMIT, graph_entry, rewrite
+
 FILE = "denoiser_vjp.onnx"
 OPSET = 18
 TOLERANCE = 1e-4
+# Weights from this size on go to external data (`denoiser_vjp.onnx.data`): a graph must stay below
+# protobuf's 2 GB, and the VJP graph may hold a weight more than once (read forward and backward).
+INLINE_LIMIT = PROTOBUF_LIMIT // 2
+
+
+def weight_bytes(module: nn.Module) -> int:
+    return sum(t.numel() * t.element_size() for t in [*module.parameters(), *module.buffers()])
 
 
 def _traced_vjp(denoiser: nn.Module, example: tuple[torch.Tensor, ...]):
@@ -83,11 +92,15 @@ def export_vjp(denoiser: nn.Module, cond_names: list[str], cond_shapes: list[tup
     names = ["x_t", "t", *cond_names, "cotangent"]
     module = _traced_vjp(denoiser, example(2))
     batch = torch.export.Dim("batch", min=1, max=64)
+    external = weight_bytes(denoiser) >= INLINE_LIMIT
+    path.with_name(path.name + ".data").unlink(missing_ok=True)  # an earlier graph's
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(module, example(2), str(path), input_names=names, output_names=["vjp"],
-                          opset_version=OPSET, dynamo=True, optimize=True, verbose=False, external_data=False,
+                          opset_version=OPSET, dynamo=True, optimize=True, verbose=False, external_data=external,
                           dynamic_shapes=({0: batch}, {0: batch}, tuple({0: batch} for _ in names[2:])))
+    if external:
+        rewrite(path)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     err = 0.0
     for b in (1, 2):
@@ -119,8 +132,12 @@ def add_to_model(model: nn.Module, folder: Path) -> float:
     err = export_vjp(denoiser, cond_names, cond_shapes, horizon, action_dim, folder / FILE)
     if err > TOLERANCE:
         raise SystemExit(f"{folder / FILE}: differs from PyTorch's autograd by {err} > {TOLERANCE}")
-    sha = hashlib.sha256((folder / FILE).read_bytes()).hexdigest()
-    entry = f"  denoiser_vjp:\n    file: {FILE}\n    sha256: {sha}\n    cotangent: cotangent\n    output: vjp\n"
+    files = graph_entry(folder, FILE)  # sha256s hashed in pieces: the data file may pass 2 GB
+    sha = files["sha256"]
+    data = "".join(f"    - file: {d['file']}\n      bytes: {d['bytes']}\n      sha256: {d['sha256']}\n"
+                   for d in files.get("external_data", []))
+    entry = (f"  denoiser_vjp:\n    file: {FILE}\n    sha256: {sha}\n" + (f"    external_data:\n{data}" if data else "")
+             + "    cotangent: cotangent\n    output: vjp\n")
     # The manifest keeps its layout: the entry is inserted (or replaced) after the denoiser's.
     lines = text.splitlines(keepends=True)
     start = next((i for i, l in enumerate(lines) if l == "  denoiser_vjp:\n"), None)
@@ -132,7 +149,8 @@ def add_to_model(model: nn.Module, folder: Path) -> float:
     at = next(i for i, l in enumerate(lines) if l.startswith("provenance:"))
     lines.insert(at, entry)
     manifest_path.write_text("".join(lines))
-    assert yaml.safe_load(manifest_path.read_text())["graphs"]["denoiser_vjp"]["sha256"] == sha
+    written = yaml.safe_load(manifest_path.read_text())["graphs"]["denoiser_vjp"]
+    assert {k: written.get(k) for k in files} == files
     return err
 
 
