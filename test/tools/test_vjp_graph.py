@@ -57,7 +57,8 @@ def test_a_large_denoisers_vjp_graph_keeps_its_weights_in_external_data(tmp_path
     m = onnx.load(str(folder / "denoiser_vjp.onnx"), load_external_data=False)
     outside = [t for t in m.graph.initializer if uses_external_data(t)]
     assert outside and data.stat().st_size > (folder / "denoiser_vjp.onnx").stat().st_size
-    assert all(int({e.key: e.value for e in t.external_data}["length"]) > 1024 for t in outside)
+    # onnx compares sys.getsizeof(raw_data), 33 bytes over the data, with its 1 KiB threshold
+    assert all(int({e.key: e.value for e in t.external_data}["length"]) >= 1024 - 33 for t in outside)
     assert any(not uses_external_data(t) for t in m.graph.initializer)  # the shape constants
     inline = ort.InferenceSession(str(ROOT / "models" / "twinvla-tiny" / "denoiser_vjp.onnx"), providers=["CPUExecutionProvider"])
     external = ort.InferenceSession(str(folder / "denoiser_vjp.onnx"), providers=["CPUExecutionProvider"])
