@@ -354,3 +354,14 @@ def test_the_brains_are_held_in_the_dtype_starvla_loads_them_in():
     assert [held_bfloat16("twinbrainvla", {"model_type": "qwen3_vl", "torch_dtype": "float32"})(n) for n in names] == \
         [True, True, False]
     assert not held_bfloat16("twinbrainvla", None)(names[0])
+
+
+def test_steps_whose_float32_bucket_is_not_the_authors_are_named():
+    """predict_action discretises int(i / N * buckets) in float64; the graph floors float32 t * buckets.
+    For the released 1000 buckets they agree at every step count up to 256; for 300 buckets and 15
+    steps, step 11 is 220 in float32 and 219 in the authors' arithmetic (the export warns)."""
+    from twinvla_tools.gr00t_head import buckets_that_differ
+    assert all(buckets_that_differ(n, 1000) == [] for n in range(1, 257))
+    assert buckets_that_differ(15, 300) == [11]
+    assert int(11 / 15 * 300) == 219 and math.floor(torch.tensor(11 / 15, dtype=torch.float32).item() * 300) == 220
+    assert buckets_that_differ(4, 1000) == [] and buckets_that_differ(50, 100) == [29]

@@ -29,6 +29,17 @@ class MLP(nn.Module):
         return self.layer2(F.relu(self.layer1(x)))
 
 
+def buckets_that_differ(steps: int, buckets: int) -> list[int]:
+    """The Euler steps at which the graph's bucket, floor(t * buckets) in float32 with t = float32(i / steps),
+    is not the authors' int(i / steps * buckets), which predict_action computes in float64
+    (GR00T_ActionHeader.py:338-339). They agree for buckets = 1000 (the released value) and every step
+    count up to 256; some other bucket counts differ by one bucket at a few steps (300 and 15 steps: step 11)."""
+    import numpy as np
+    t = np.array([i / steps for i in range(steps)], dtype=np.float32)
+    graph = np.floor(t * np.float32(buckets)).astype(np.int64)
+    return [i for i in range(steps) if int(graph[i]) != int(i / steps * buckets)]
+
+
 def sinusoid_sin_cos(timesteps: torch.Tensor, dim: int) -> torch.Tensor:
     """The action encoder's encoding of the (discretised) timestep: [sin, cos], frequencies 10000^(-i/half)."""
     half = dim // 2
