@@ -17,6 +17,9 @@ export interface Metrics {
   refused_snapshots: Record<string, number>;
   inference_latency_ms: Stat;
   observation_to_chunk_ms: Stat;
+  /** Each chunk's snapshot age when its inference started (the snapshot's stamp, its oldest input's,
+   * to the start): observation to chunk = frame age + inference latency. Absent in older runs. */
+  frame_age_ms?: Stat;
   arms: Record<string, ArmMetrics>;
   /** Episodes found from pauses in the recording and instruction changes, with their own errors. */
   episodes: EpisodeMetrics[];

@@ -158,7 +158,8 @@ async function replay(o: EvalOptions, bag: Bag, setup: EvalSetup, required: read
   const { policy, executors } = await bringUp({ node: (name, { overrides }) => bus.node(name, { parameters: { ...nodeParams.get(name), ...overrides }, parameterSource: source, logger }) }, 'bringup');
   if (!policy) throw new InternalError('bringup made no policy node');
   const inferenceLatency = new Samples();
-  policy.onInference = (latency) => inferenceLatency.push(latency * 1e3);
+  const frameAge = new Samples();
+  policy.onInference = (latency, age) => { inferenceLatency.push(latency * 1e3); frameAge.push(age * 1e3); };
 
   const progress = o.progress ? new Progress(0, nsToSeconds(t1 - t0)) : null;
   let skippedTypes = 0;
@@ -208,6 +209,7 @@ async function replay(o: EvalOptions, bag: Bag, setup: EvalSetup, required: read
     refused_snapshots: Object.fromEntries([...policy.refused].sort()),
     inference_latency_ms: stat(inferenceLatency.values),
     observation_to_chunk_ms: stat(scoring.observationToChunk.values),
+    frame_age_ms: stat(frameAge.values),
     arms,
     episodes: episodeDetails.map((e) => e.metrics),
     parameters: {

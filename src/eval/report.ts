@@ -57,7 +57,7 @@ export function headlineTable(arms: ArmHeadline[]): string {
 
 export function latencyLine(m: Metrics): string {
   const s = (x: Stat): string => (x.mean === null ? '-' : `${fmt(x.mean)} / ${fmt(x.median)} / ${fmt(x.p95)} ms`);
-  return `<p class="note">Latency (mean / median / p95): inference ${s(m.inference_latency_ms)}; observation to chunk ${s(m.observation_to_chunk_ms)}. Errors are over the executed targets; "error vs holding" below 1 means the policy beats holding the last measured pose.</p>`;
+  return `<p class="note">Latency (mean / median / p95): inference ${s(m.inference_latency_ms)}; observation to chunk ${s(m.observation_to_chunk_ms)}${m.frame_age_ms ? ` = frame age at the start of inference (the snapshot's oldest input to the start) ${s(m.frame_age_ms)} + inference` : ''}. Errors are over the executed targets; "error vs holding" below 1 means the policy beats holding the last measured pose.</p>`;
 }
 
 function episodeTable(m: Metrics): string {

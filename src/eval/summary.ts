@@ -33,9 +33,13 @@ export function summaryTable(r: EvalResult, width = WIDTH): string {
     ...wrap(`latency ${m.latency}, seed ${m.seed}; replayed ${r.simulatedSeconds.toFixed(1)} s in ${r.wallSeconds.toFixed(1)} s (${speed.toFixed(1)}x real time), ${m.chunks} chunks`, width, '  '),
     '',
     `  ${''.padEnd(LABEL)}${['mean', 'median', 'p95'].map((c) => c.padStart(COL)).join('')}`,
-    row('inference, ms', m.inference_latency_ms),
     row('observation to chunk, ms', m.observation_to_chunk_ms),
+    // Its two parts, so that a chunk's age reads as why: the snapshot's frames were already this old
+    // when inference started (camera period, replan timer phase), then inference took this long.
+    ...(m.frame_age_ms ? [row('  frame age at start, ms', m.frame_age_ms)] : []),
+    row(m.frame_age_ms ? '  inference, ms' : 'inference, ms', m.inference_latency_ms),
   ];
+  if (m.frame_age_ms) lines.push(...wrap('  frame age: from the snapshot\'s stamp (its oldest input\'s) to the start of its inference', width, '    '));
   for (const h of headlines(m)) {
     const ratio = vsHold(h.position, h.holdPosition);
     lines.push('', `${h.arm} arm, against ${GROUND_TRUTH[h.groundTruth]}`);

@@ -56,6 +56,9 @@ export class PolicyNode {
   #lastStart: bigint | null = null;
   #seed: number;
   readonly latency = new Window();
+  /** The snapshot's age when its inference starts (its stamp, the oldest input's, to the start), s:
+   * with latency, what observation to chunk is made of. */
+  readonly frameAge = new Window();
   readonly refused = new Map<RefusalReason, number>();
   #lastRefusal = '';
   #refusalKey = '';
@@ -67,8 +70,9 @@ export class PolicyNode {
   #lastAges = new Map<string, number>();
   #rtc: RtcPlanner | null = null;
   #rtcChunks = 0;
-  /** Called with each completed inference's latency in seconds (evaluation collects them). */
-  onInference: ((latency: number) => void) | null = null;
+  /** Called with each completed inference's latency and its snapshot's frame age at the start, in
+   * seconds (evaluation collects them). */
+  onInference: ((latency: number, frameAge: number) => void) | null = null;
 
   private constructor(graph: Graph, params: ParamValues) {
     this.graph = graph;
@@ -219,8 +223,10 @@ export class PolicyNode {
       this.#lastStart = start;
       const now = this.graph.now();
       const latency = secondsBetween(now, start);
+      const frameAge = secondsBetween(start, snap.stamp);
       this.latency.push(latency);
-      this.onInference?.(latency);
+      this.frameAge.push(frameAge);
+      this.onInference?.(latency, frameAge);
       this.#lastAges = snap.ages;
       // The last check before the chunk leaves the node: a non-finite value is never published.
       const problem = nonFiniteChunk(chunk);
@@ -267,6 +273,10 @@ export class PolicyNode {
       chunks_published: this.#chunks,
       inference_latency_p50_ms: this.latency.quantile(0.5) * 1e3,
       inference_latency_p95_ms: this.latency.quantile(0.95) * 1e3,
+      // Observation to chunk = frame age (the snapshot's oldest input to the inference start:
+      // camera period, replan timer phase) + inference latency.
+      frame_age_p50_ms: this.frameAge.quantile(0.5) * 1e3,
+      frame_age_p95_ms: this.frameAge.quantile(0.95) * 1e3,
       input_errors: this.#inputErrors,
       rtc: this.#rtc?.mode ?? (this.#config.rtc.enabled ? 'on' : 'off'),
       'rtc.chunks': this.#rtcChunks,

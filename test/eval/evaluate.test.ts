@@ -35,6 +35,13 @@ describe('twinvla eval', function () {
     assert.deepEqual(m.window_s, { start: 1, end: 6 });
     assert.equal(m.inference_latency_ms.median, 50);
     assert.ok(m.inference_latency_ms.count === m.chunks);
+    // Observation to chunk, split: each chunk's frame age at the start of its inference, then the
+    // fixed 50 ms of inference, so every statistic of the one is the other's plus 50 ms.
+    assert.equal(m.frame_age_ms.count, m.chunks);
+    assert.ok(m.frame_age_ms.median > 0, `frame age median ${m.frame_age_ms.median} ms`);
+    for (const k of ['mean', 'median', 'p95']) {
+      assert.ok(Math.abs(m.observation_to_chunk_ms[k] - m.frame_age_ms[k] - 50) < 0.01, `${k}: observation to chunk ${m.observation_to_chunk_ms[k]} ms, frame age ${m.frame_age_ms[k]} ms`);
+    }
     for (const arm of ['left', 'right']) {
       assert.equal(m.arms[arm].ground_truth, 'recorded_targets');
       assert.ok(m.arms[arm].executed.position_error_mm.count > 150);

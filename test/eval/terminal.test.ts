@@ -32,7 +32,7 @@ function result(scale: number): EvalResult {
   const metrics = {
     format: 'twinvla-eval/1', bag: '/data/recordings/2026-11-21/kitchen-handover-session-04/bag_0.mcap', model: 'twinvla-demo',
     seed: 0, latency: '50 ms', window_s: { start: 0, end: 100.8 }, chunks: 182, refused_snapshots: {},
-    inference_latency_ms: st(50, 50, 50), observation_to_chunk_ms: st(109.2, 110, 150),
+    inference_latency_ms: st(50, 50, 50), observation_to_chunk_ms: st(109.2, 110, 150), frame_age_ms: st(59.2, 60, 100),
     arms: { left: arm(scale), right: arm(scale * 1.1) },
   } as unknown as Metrics;
   return { metrics, wallSeconds: 8.65, simulatedSeconds: 100.8, warnings: [], files: { metrics: 'out/metrics.json', report: 'out/report.html', replay: 'out/replay.mcap' }, raw: {} } as EvalResult;
@@ -47,6 +47,15 @@ describe('the terminal: summary, progress, warnings', () => {
       const left = lines.indexOf('left arm, against the recorded targets');
       const right = lines.indexOf('right arm, against the recorded targets');
       assert.ok(left > 0 && right > left + 11, text);
+      // Observation to chunk, then its two parts, and what frame age means.
+      const o = lines.findIndex((l) => l.startsWith('  observation to chunk, ms'));
+      assert.deepEqual(lines.slice(o, o + 5), [
+        '  observation to chunk, ms          109      110      150',
+        '    frame age at start, ms           59       60      100',
+        '    inference, ms                  50.0     50.0     50.0',
+        '  frame age: from the snapshot\'s stamp (its oldest input\'s) to the start of its',
+        '    inference',
+      ]);
       if (scale === 1) {
         assert.equal(lines[left + 1], '  position error, mm               14.8      9.8     47.6  0.28x hold');
         assert.equal(lines[left + 2], '    holding the pose, mm             52       41      156');
@@ -59,6 +68,14 @@ describe('the terminal: summary, progress, warnings', () => {
         assert.equal(lines[left + 1], '  position error, mm              14800     9800    47600  283.52x hold');
       }
     }
+  });
+
+  it('prints observation to chunk alone, and inference on its own row, for a run from before the split (no frame_age_ms)', () => {
+    const r = result(1);
+    delete (r.metrics as Partial<Metrics>).frame_age_ms;
+    const lines = summaryTable(r).split('\n');
+    const o = lines.findIndex((l) => l.startsWith('  observation to chunk, ms'));
+    assert.deepEqual(lines.slice(o, o + 3), ['  observation to chunk, ms          109      110      150', '  inference, ms                    50.0     50.0     50.0', '']);
   });
 
   for (const columns of [60, 80, 120]) {

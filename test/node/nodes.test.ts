@@ -4,6 +4,7 @@ import { sampleChunk } from '../../src/act/interpolate.js';
 import { SafetyFilter } from '../../src/act/safety.js';
 import { angleBetween, distance, type Quat, type Vec3 } from '../../src/geometry.js';
 import { armChunkFrom } from '../../src/node/chunk-message.js';
+import { Window } from '../../src/node/diagnostics.js';
 import { chunkEnd } from '../../src/act/chunk.js';
 import { nsToSeconds, secondsToNs as ns, stampToNs } from '../../src/time.js';
 import { Scene, sceneMessages, stampOf } from './replay-scene.js';
@@ -184,6 +185,18 @@ describe('nodes over the replay graph', function () {
     const first = Object.fromEntries(running[running.length - 1]!.status.values.map((v) => [v.key, v.value]));
     assert.equal(first['execution_provider'], 'cpu');
     assert.equal(first['inference_latency_p50_ms'], '50'); // exactly: times are whole nanoseconds
+    // Frame age: each chunk's stamp (its snapshot's oldest input) to the start of its inference, 50 ms
+    // before it was published; p50 and p95 over the chunks published before this status.
+    const statusTime = running[running.length - 1]!.time;
+    const ages = new Window();
+    for (const c of s.chunks) {
+      assert.notEqual(c.time, statusTime);
+      if (c.time < statusTime) ages.push(c.time - 0.05 - nsToSeconds(stampToNs(c.msg.header.stamp)));
+    }
+    assert.ok(ages.count >= 10, `${ages.count} chunks`);
+    assert.ok(ages.quantile(0.5) > 0);
+    assert.ok(Math.abs(Number(first['frame_age_p50_ms']) - ages.quantile(0.5) * 1e3) <= 5e-4, `frame_age_p50_ms ${first['frame_age_p50_ms']}, expected ${ages.quantile(0.5) * 1e3}`);
+    assert.ok(Math.abs(Number(first['frame_age_p95_ms']) - ages.quantile(0.95) * 1e3) <= 5e-4, `frame_age_p95_ms ${first['frame_age_p95_ms']}, expected ${ages.quantile(0.95) * 1e3}`);
     assert.ok(Math.abs(Number(first['rate_hz./cam_high/image_raw']) - 16.7) < 1.5);
     assert.ok(Number(first['age_ms.camera head (/cam_high/image_raw)']) >= 0 && Number(first['age_ms.camera head (/cam_high/image_raw)']) <= 200);
   });
