@@ -200,6 +200,10 @@ def drive_and_check(graph, window, reference, processes, label: str, disable_lef
     assert policy, 'no diagnostics from the policy node'
     assert policy[-1][3]['state'] == 'active'
     assert int(policy[-1][3]['chunks_published']) > 0
+    # Observation to chunk, split: the snapshot's frame age at the start of inference, then inference.
+    last = policy[-1][3]
+    assert 0 <= float(last['frame_age_p50_ms']) <= float(last['frame_age_p95_ms']), last
+    FIGURES[f'{label}: frame age + inference ms p50 (diagnostics)'] = (round(float(last['frame_age_p50_ms'])), round(float(last['inference_latency_p50_ms'])))
     for arm in ARMS:
         assert any(d[0].startswith(f'/twinvla_{arm}_executor') for d in diagnostics), f'no diagnostics from the {arm} executor'
 
