@@ -150,7 +150,7 @@ export class Episodes {
     let instruction: string | null = null;
     for (const e of this.#list) {
       instruction = e.instruction ?? instruction;
-      if (![...e.arms.values()].some((a) => a.pos.values.length > 0)) continue;
+      if (![...e.arms.values()].some((a) => a.pos.length > 0)) continue;
       const arms: Record<string, EpisodeArmMetrics> = {};
       const plots = new Map<string, EpisodePlot>();
       for (const [name, a] of e.arms) {

@@ -53,19 +53,37 @@ export function stat(values: ArrayLike<number>): Stat {
   return { count: s.length, mean: R(sum / s.length), median: R(q(0.5)), p95: R(q(0.95)) };
 }
 
-/** A growable float32 sample store: 4 bytes a sample. */
+/**
+ * A growable float32 sample store: 4 bytes a sample, in blocks that are never copied or outgrown.
+ * An hour's eval scores millions of samples (P5); a doubling array would hold up to twice their
+ * size, and briefly three times while it grows, so memory would climb in steps with the replay's length.
+ */
 export class Samples {
-  #data = new Float32Array(1024);
+  static readonly #FIRST = 1024;
+  static readonly #LARGEST = 65536;
+  readonly #full: Float32Array[] = [];
+  #block = new Float32Array(Samples.#FIRST);
   #n = 0;
+  #total = 0;
   push(v: number): void {
-    if (this.#n === this.#data.length) {
-      const next = new Float32Array(this.#data.length * 2);
-      next.set(this.#data);
-      this.#data = next;
+    if (this.#n === this.#block.length) {
+      this.#full.push(this.#block);
+      this.#block = new Float32Array(Math.min(this.#block.length * 2, Samples.#LARGEST));
+      this.#n = 0;
     }
-    this.#data[this.#n++] = v;
+    this.#block[this.#n++] = v;
+    this.#total++;
   }
-  get values(): Float32Array { return this.#data.subarray(0, this.#n); }
+  get length(): number { return this.#total; }
+  /** Every sample in order: a view while they fit one block, else a copy (read once, at the end). */
+  get values(): Float32Array {
+    const last = this.#block.subarray(0, this.#n);
+    if (this.#full.length === 0) return last;
+    const out = new Float32Array(this.#total);
+    let at = 0;
+    for (const b of [...this.#full, last]) { out.set(b, at); at += b.length; }
+    return out;
+  }
 }
 
 /** Keeps at most `cap` points, evenly thinned (the stride doubles when full): for the report's plots. */

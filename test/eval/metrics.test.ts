@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { GroundTruth } from '../../src/eval/ground-truth.js';
-import { armMetrics, stat, type ChunkRecord } from '../../src/eval/metrics.js';
+import { armMetrics, Samples, stat, type ChunkRecord } from '../../src/eval/metrics.js';
 import { FlipCounter, MotionAccumulator } from '../../src/eval/motion.js';
 import type { Quat, Transform, Vec3 } from '../../src/geometry.js';
 import { nsToStamp } from '../../src/time.js';
@@ -102,5 +102,27 @@ describe('evaluation metrics, computed by hand', () => {
     g.observe('/tf', 'tf2_msgs/msg/TFMessage', ns(1), { transforms: [{ header: { stamp: secToStamp(1), frame_id: 'base' }, child_frame_id: 'ee', transform: { translation: { x: 0.4, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
     assert.equal(g.source('left'), 'tf');
     assert.ok(Math.abs(g.pose('left', ns(0.5))!.t[0] - 0.3) < 1e-12);
+  });
+});
+
+describe('Samples, the scored errors kept for exact statistics', () => {
+  it('gives back every sample in order, as float32, across its blocks (an hour scores millions)', () => {
+    const s = new Samples();
+    const n = 1024 + 2048 + 4096 + 65536 * 3 + 7; // the first blocks, the largest size several times, a partial block
+    for (let i = 0; i < n; i++) s.push(i + 0.1);
+    assert.equal(s.length, n);
+    const v = s.values;
+    assert.equal(v.length, n);
+    for (const i of [0, 1023, 1024, 3071, 3072, 7167, 7168, 72703, 72704, n - 1]) assert.equal(v[i], Math.fround(i + 0.1), `sample ${i}`);
+    let ordered = true;
+    for (let i = 1; i < n; i++) if (!((v[i] as number) > (v[i - 1] as number))) ordered = false;
+    assert.ok(ordered, 'samples out of order');
+    assert.deepEqual(stat(v), stat(Float32Array.from({ length: n }, (_, i) => i + 0.1)));
+  });
+
+  it('is empty before the first push', () => {
+    const s = new Samples();
+    assert.equal(s.length, 0);
+    assert.equal(s.values.length, 0);
   });
 });
